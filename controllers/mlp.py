@@ -39,7 +39,9 @@ class MLPController(Controller):
     ) -> None:
         super().__init__(n_joints)
         if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}"
+            )
         self.hidden_sizes = tuple(int(h) for h in hidden_sizes)
         self.activation = activation
         self.seed = int(seed)

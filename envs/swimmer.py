@@ -219,9 +219,7 @@ class SwimmerEnv(gym.Env):
         self.data = mujoco.MjData(self.model)
         n_joints = n_links - 1
         self.action_space = spaces.Box(-1.0, 1.0, (n_joints,), np.float32)
-        self.observation_space = spaces.Box(
-            -np.inf, np.inf, (self.task.layout.dim,), np.float32
-        )
+        self.observation_space = spaces.Box(-np.inf, np.inf, (self.task.layout.dim,), np.float32)
         self._episode_step = 0
         self._width, self._height, self._camera = width, height, camera
         self._renderer: mujoco.Renderer | None = None

@@ -47,9 +47,7 @@ def check_n_links(n_links: int) -> int:
         raise ValueError(f"n_links must be an integer, got {n_links!r}")
     n_links = int(n_links)
     if not MIN_LINKS <= n_links <= MAX_LINKS:
-        raise ValueError(
-            f"n_links must lie in [{MIN_LINKS}, {MAX_LINKS}], got {n_links}"
-        )
+        raise ValueError(f"n_links must lie in [{MIN_LINKS}, {MAX_LINKS}], got {n_links}")
     return n_links
 
 

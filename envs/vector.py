@@ -32,6 +32,9 @@ class SwimmerVectorEnv(VectorEnv):
 
     def __init__(self, num_envs: int = 8, n_links: int = 6, **kwargs: Any) -> None:
         kwargs.setdefault("device", "cpu")
+        # gymnasium.make_vec passes the registered time limit under its own name.
+        if "max_episode_steps" in kwargs:
+            kwargs["episode_steps"] = kwargs.pop("max_episode_steps")
         self.sim = BatchedSwimmer(n_links=n_links, num_worlds=num_envs, **kwargs)
         self.num_envs = num_envs
         n_joints, obs_dim = self.sim.n_joints, self.sim.observation_dim

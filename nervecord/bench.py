@@ -120,15 +120,17 @@ def bench_physics(
 def bench_sim(
     n_links: int = 6,
     worlds: tuple[int, ...] = (1, 64, 256, 1024),
-    sync_envs: int = RATIO_WORLDS,
+    sync_envs: int | None = None,
     repeats: int = 3,
     device: str = "cpu",
     nthread: int | None = None,
     quick: bool = False,
 ) -> dict[str, Any]:
     """Measure all configurations; returns the JSON payload."""
-    if RATIO_WORLDS not in worlds:
-        worlds = tuple(sorted({*worlds, RATIO_WORLDS}))
+    # Ratios compare at B = 256 (the figure the targets speak of); a run
+    # without 256 worlds compares at its largest batch instead.
+    ratio_worlds = RATIO_WORLDS if RATIO_WORLDS in worlds else max(worlds)
+    sync_envs = sync_envs or ratio_worlds
     env_steps = 2_000 if quick else 20_000  # per configuration and repeat
 
     def steps_for(b: int) -> int:
@@ -150,8 +152,9 @@ def bench_sim(
         "threads": nthread or os.cpu_count(),
         "machine": f"{platform.machine()} {os.cpu_count()} cpus",
         "configs": configs,
-        "batched_vs_sync": batched[RATIO_WORLDS] / sync_rate,
-        "batched_vs_physics_bound": batched[RATIO_WORLDS] / bound[RATIO_WORLDS],
+        "ratio_worlds": ratio_worlds,
+        "batched_vs_sync": batched[ratio_worlds] / sync_rate,
+        "batched_vs_physics_bound": batched[ratio_worlds] / bound[ratio_worlds],
     }
 
 
@@ -182,15 +185,20 @@ def run(args: argparse.Namespace) -> int:
 
         return train_bench.run(args)
     results = bench_sim(
-        args.links, tuple(args.worlds), repeats=args.repeats, device=args.device,
-        nthread=args.threads, quick=args.quick,
+        args.links,
+        tuple(args.worlds),
+        repeats=args.repeats,
+        device=args.device,
+        nthread=args.threads,
+        quick=args.quick,
     )
     print(f"{'configuration':<16}{'worlds':>8}{'env steps/s':>14}")
     for row in results["configs"]:
         print(f"{row['name']:<16}{row['num_worlds']:>8}{row['env_steps_per_s']:>14.0f}")
-    print(f"batched_vs_sync (B={RATIO_WORLDS}): {results['batched_vs_sync']:.2f}  (target >= 5)")
+    b = results["ratio_worlds"]
+    print(f"batched_vs_sync (B={b}): {results['batched_vs_sync']:.2f}  (target >= 5)")
     print(
-        f"batched_vs_physics_bound (B={RATIO_WORLDS}): "
+        f"batched_vs_physics_bound (B={b}): "
         f"{results['batched_vs_physics_bound']:.2f}  (target >= 0.6)"
     )
     if args.json:

@@ -186,7 +186,9 @@ def load_checkpoint(
         meta = json.loads(meta_path.read_text())
         kind, config = meta["kind"], dict(meta["config"])
     except (json.JSONDecodeError, KeyError, TypeError) as error:
-        raise ValueError(f"checkpoint {path} is corrupt: unreadable controller.json ({error})")
+        raise ValueError(
+            f"checkpoint {path} is corrupt: unreadable controller.json ({error})"
+        ) from error
     if meta.get("format") != FORMAT:
         raise ValueError(f"checkpoint {path} has format {meta.get('format')!r}, not {FORMAT!r}")
     if meta.get("weights_sha256") != _sha256(weights_path):
@@ -220,11 +222,15 @@ def load_checkpoint(
         try:
             state = json.loads((path / "state.json").read_text())
         except json.JSONDecodeError as error:
-            raise ValueError(f"checkpoint {path} is corrupt: unreadable state.json ({error})")
+            raise ValueError(
+                f"checkpoint {path} is corrupt: unreadable state.json ({error})"
+            ) from error
     tensors: dict[str, torch.Tensor] = {}
     if (path / "state.safetensors").is_file():
         try:
             tensors = load_file(str(path / "state.safetensors"), device=str(map_location))
         except (SafetensorError, OSError) as error:
-            raise ValueError(f"checkpoint {path} is corrupt: state.safetensors: {error}") from error
+            raise ValueError(
+                f"checkpoint {path} is corrupt: state.safetensors: {error}"
+            ) from error
     return Checkpoint(controller=controller, path=path, state=state, tensors=tensors)

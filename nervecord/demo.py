@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 LINK_COUNTS = (4, 6, 8, 10, 12, 14)
 # Untrained NCAP returns measured on the control suite's swimmer (REFERENCE.md).
 PUBLISHED_RANGE = {
-    4: (333, 348), 6: (794, 807), 8: (896, 909), 10: (899, 915), 12: (903, 906), 14: (913, 918),
+    4: (333, 348),
+    6: (794, 807),
+    8: (896, 909),
+    10: (899, 915),
+    12: (903, 906),
+    14: (913, 918),
 }
 
 
@@ -43,12 +48,16 @@ def swimmer_section(out_dir: Path, episodes: int, seed: int) -> dict[str, Any]:
     sim = BatchedSwimmer(6, 1, seed=seed, device="cpu", autoreset=False)
     traj = rollout(NCAP(5), sim, record_joints=True)
     kymograph = plot_kymograph(
-        traj.joint_angles[:300, 0], out_dir / "kymograph_ncap_6links.png", sm.CONTROL_TIMESTEP,
+        traj.joint_angles[:300, 0],
+        out_dir / "kymograph_ncap_6links.png",
+        sm.CONTROL_TIMESTEP,
         title="untrained NCAP, 6 links: joint angles (first 9 s)",
     )
     bars = plot_returns_by_links(
-        [r["links"] for r in rows], [r["mean_return"] for r in rows],
-        [r["std_return"] for r in rows], out_dir / "returns_by_links.png",
+        [r["links"] for r in rows],
+        [r["mean_return"] for r in rows],
+        [r["std_return"] for r in rows],
+        out_dir / "returns_by_links.png",
     )
     video = record_video(NCAP(5), 6, out_dir / "ncap_6links.mp4", seconds=10.0, seed=seed)
     return {"rows": rows, "files": [kymograph.name, bars.name, video.name]}
