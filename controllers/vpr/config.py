@@ -35,31 +35,41 @@ class EnsembleConfig:
         min_spikes: a learning presentation with fewer excitatory spikes is
             repeated with stronger input (at most ``max_retries`` times).
         max_retries: repetitions of a presentation that drew too few spikes.
-        w_init_max: initial input weights are uniform in ``[0, w_init_max]``.
+        w_init_min: initial input weights are uniform in
+            ``[w_init_min, w_init_max]``.
+        w_init_max: upper end of the initial weights.
         image_side: side of the preprocessed image (pixels).
         patch_side: side of the patch-normalisation window (pixels).
+        exclusive_spikes: at most one excitatory neuron per module spikes in
+            a step (the one furthest above threshold); see
+            :func:`~nervecord.controllers.vpr.neurons.step`.
         inference: how responses are computed after training.
+        rate_winners: in ``RATE`` inference, neurons per module that keep
+            their response (the winner-take-all of the expected-rate pass).
         seed: seeds every random draw of training and spiking inference.
     """
 
     places_per_module: int = 25
     n_excitatory: int = 400
     members: int = 1
-    epochs: int = 20
+    epochs: int = 3
     dt: float = 1.0
-    presentation_ms: float = 350.0
+    presentation_ms: float = 100.0
     rate_divisor: float = 4.0
     min_spikes: int = 5
     max_retries: int = 3
-    w_init_max: float = 0.3
+    w_init_min: float = 0.09
+    w_init_max: float = 0.11
     image_side: int = 28
     patch_side: int = 7
+    exclusive_spikes: bool = True
     inference: InferenceMode = InferenceMode.RATE
+    rate_winners: int = 3
     seed: int = 0
     excitatory: ExcitatoryParams = field(default_factory=ExcitatoryParams)
     inhibitory: InhibitoryParams = field(default_factory=InhibitoryParams)
     synapse: SynapseParams = field(default_factory=SynapseParams)
-    stdp: StdpParams = field(default_factory=StdpParams)
+    stdp: StdpParams = field(default_factory=lambda: StdpParams(triplet=False))
 
     def __post_init__(self) -> None:
         positive = {

@@ -19,7 +19,7 @@ import torch
 from nervecord.controllers.vpr import learning, readout
 from nervecord.controllers.vpr.config import EnsembleConfig, InferenceMode
 from nervecord.controllers.vpr.encoding import spike_probability
-from nervecord.controllers.vpr.responses import responses
+from nervecord.controllers.vpr.responses import keep_winners, responses
 
 logger = logging.getLogger(__name__)
 
@@ -137,9 +137,10 @@ def _own_responses(
         probability = spike_probability(samples / config.rate_divisor, config.dt)
         drive = torch.bmm(probability, weights)
         conductance = neurons.expected_input_conductance(drive, config.dt, config.synapse)
-        return neurons.expected_spike_count(
+        counts = neurons.expected_spike_count(
             conductance, theta[:, None, :], config.presentation_ms, config.excitatory
         )
+        return keep_winners(counts, config.rate_winners)
     parts = []
     for k in range(samples.shape[1]):
         probability = spike_probability(samples[:, k] / config.rate_divisor, config.dt)

@@ -66,6 +66,7 @@ def present(
             config.inhibitory,
             config.synapse,
             adapt=learn,
+            exclusive=config.exclusive_spikes,
         )
         spikes = state.spikes_exc[:, 0]
         counts += spikes
@@ -123,7 +124,7 @@ def train_modules(
     batch, _, inputs = samples.shape
     n, device = config.n_excitatory, samples.device
     weights = torch.rand((batch, inputs, n), generator=generator, device=device)
-    weights = weights * config.w_init_max
+    weights = config.w_init_min + weights * (config.w_init_max - config.w_init_min)
     theta = torch.full((batch, n), config.excitatory.theta_init, device=device)
     rows = torch.arange(batch, device=device)
 

@@ -158,6 +158,7 @@ def step(
     inh: InhibitoryParams,
     syn: SynapseParams,
     adapt: bool,
+    exclusive: bool = False,
 ) -> ModuleState:
     """Advance every module by one time step.
 
@@ -175,6 +176,9 @@ def step(
         inh: inhibitory constants.
         syn: synapse constants.
         adapt: whether thresholds grow with spikes (learning).
+        exclusive: of the excitatory neurons of a module copy that cross
+            threshold in the same step, only the one with the largest
+            overshoot ``v - v_th`` spikes; the others keep their potential.
 
     Returns:
         the next :class:`ModuleState`.
@@ -206,7 +210,13 @@ def step(
 
     # Threshold crossings spike, reset and start their refractory period.
     threshold_exc = exc.v_thresh + state.theta + exc.theta_offset
-    spikes_exc = ((v_exc > threshold_exc) & free_exc).to(v_exc.dtype)
+    crossing = (v_exc > threshold_exc) & free_exc
+    if exclusive:
+        overshoot = torch.where(crossing, v_exc - threshold_exc, -torch.inf)
+        winner = overshoot.argmax(dim=-1, keepdim=True)
+        first = torch.zeros_like(crossing).scatter_(-1, winner, True)
+        crossing = crossing & first
+    spikes_exc = crossing.to(v_exc.dtype)
     spikes_inh = ((v_inh > inh.v_thresh) & free_inh).to(v_inh.dtype)
     v_exc = torch.where(spikes_exc > 0, exc.v_reset, v_exc)
     v_inh = torch.where(spikes_inh > 0, inh.v_reset, v_inh)

@@ -6,7 +6,9 @@ see :class:`~nervecord.controllers.vpr.config.InferenceMode`:
 * ``RATE``: one matrix product gives each neuron's expected input,
   ``drive[q, j] = sum_i p[q, i] * w[i, j]`` with ``w`` viewed as
   ``(inputs, batch * n)``; the expected spike count of an isolated neuron
-  follows in closed form (:func:`neurons.expected_spike_count`).
+  follows in closed form (:func:`neurons.expected_spike_count`), and the
+  winner-take-all inhibition is applied as a k-winners rule: in each module
+  only the ``rate_winners`` neurons with the highest counts keep them.
 * ``SPIKING``: the same Poisson input spike train of each query is fed to all
   modules, and the full excitatory/inhibitory modules are simulated with
   thresholds frozen; the result is the excitatory spike count.
@@ -40,9 +42,26 @@ def rate_responses(
     flat = weights.permute(1, 0, 2).reshape(inputs, batch * n)
     drive = (probability @ flat).view(-1, batch, n)
     conductance = neurons.expected_input_conductance(drive, config.dt, config.synapse)
-    return neurons.expected_spike_count(
+    counts = neurons.expected_spike_count(
         conductance, theta, config.presentation_ms, config.excitatory
     )
+    return keep_winners(counts, config.rate_winners)
+
+
+def keep_winners(counts: torch.Tensor, winners: int) -> torch.Tensor:
+    """Zero all but the ``winners`` largest entries of the last axis.
+
+    Args:
+        counts: ``(..., n)`` responses of the neurons of one module.
+        winners: how many keep their response (``<= 0`` keeps all).
+
+    Returns:
+        ``(..., n)`` responses.
+    """
+    if winners <= 0 or winners >= counts.shape[-1]:
+        return counts
+    threshold = counts.topk(winners, dim=-1).values[..., -1:]
+    return torch.where(counts >= threshold, counts, torch.zeros_like(counts))
 
 
 def spiking_responses(
@@ -83,6 +102,7 @@ def spiking_responses(
             config.inhibitory,
             config.synapse,
             adapt=False,
+            exclusive=config.exclusive_spikes,
         )
         counts += state.spikes_exc
     return counts.permute(1, 0, 2)

@@ -9,7 +9,9 @@ as ``x <- x * exp(-dt / tau)`` and set to 1 at a spike of its neuron::
 
 ``x_post2_j(t-)`` is the slow trace just before neuron ``j``'s own spike, so
 potentiation needs a pre spike shortly before *and* an earlier post spike
-(a triplet rule). Weights stay in ``[0, w_max]``.
+(a triplet rule). With ``triplet=False`` the factor ``x_post2`` is dropped
+(pair rule: every post spike potentiates by ``nu_post * x_pre``). Weights
+stay in ``[0, w_max]``.
 
 Within one image presentation the weights driving the membranes are held
 fixed and the changes are summed over the presentation, which turns the
@@ -40,6 +42,7 @@ class StdpParams:
     nu_post: float = 1e-2
     w_max: float = 1.0
     weight_sum: float = 78.0
+    triplet: bool = True
 
 
 def presynaptic_trace(input_spikes: torch.Tensor, dt: float, tau: float) -> torch.Tensor:
@@ -110,7 +113,8 @@ def weight_change(
     Returns:
         ``(modules, inputs, n)`` weight change.
     """
-    potentiation = torch.bmm(pre_trace.transpose(1, 2), post.spikes * post.post2_before)
+    gate = post.spikes * post.post2_before if params.triplet else post.spikes
+    potentiation = torch.bmm(pre_trace.transpose(1, 2), gate)
     depression = torch.bmm(input_spikes.transpose(1, 2), post.post1)
     return params.nu_post * potentiation - params.nu_pre * depression
 
