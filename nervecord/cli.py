@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+import torch
 
 # subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("nervecord.demo", "run the main job on the default settings and write a report"),
     "eval": ("nervecord.evaluate", "evaluate a controller on the swim task"),
+    "train": ("nervecord.training.cli", "train a controller with ES or PPO"),
     "bench": ("nervecord.bench", "speed and memory benchmarks"),
+    "vpr": ("nervecord.vpr.cli", "place recognition with spiking ensembles: train, eval, bench"),
 }
 
 
@@ -36,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Policies here are small: one intra-op thread avoids OpenMP threads spinning
+    # against the physics threads on the same cores. NERVECORD_TORCH_THREADS overrides.
+    torch.set_num_threads(int(os.environ.get("NERVECORD_TORCH_THREADS", "1")))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

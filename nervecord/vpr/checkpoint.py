@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorsError
 from safetensors.torch import load_file, save_file
 
 from nervecord.controllers.vpr.config import EnsembleConfig
@@ -60,7 +59,7 @@ def load(
     config = EnsembleConfig.from_dict(meta.get("config"))
     try:
         tensors = load_file(str(tensor_path), device=str(device))
-    except (SafetensorsError, OSError, ValueError) as error:
+    except Exception as error:  # safetensors raises its own error types
         raise ValueError(f"corrupt checkpoint weights {tensor_path}: {error}") from error
     missing = [name for name in TENSORS if name not in tensors]
     if missing:

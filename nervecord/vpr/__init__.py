@@ -1,0 +1,1 @@
+"""Place recognition: metrics, SAD baseline, plots, checkpoints, commands and demo."""
