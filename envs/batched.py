@@ -10,7 +10,8 @@ MuJoCo's ``mujoco.batch``, which steps the worlds in C threads. A GPU backend
 Reset semantics:
     * ``reset(seed)`` starts every world afresh. World ``i`` draws its initial
       pose from its own generator, seeded from ``SeedSequence(seed).spawn(B)[i]``,
-      so a world's trajectory does not depend on how many worlds run beside it.
+      so a world's trajectory does not depend on how many worlds run beside it
+      (``first_world`` shifts the index for simulators that hold a slice).
     * Without a seed, each world continues its own random stream.
     * ``reset(ids=...)`` restarts only those worlds.
     * Episodes end by truncation after ``episode_steps`` control steps; the task
@@ -36,6 +37,8 @@ import torch
 
 from nervecord.envs import swimmer_model as sm
 from nervecord.envs.swimmer import SwimTask
+
+WORLDS_PER_THREAD = 32
 
 
 class PhysicsBackend(abc.ABC):
@@ -73,13 +76,16 @@ class MujocoBatchBackend(PhysicsBackend):
     Args:
         model: the compiled model, shared by all worlds.
         num_worlds: B.
-        nthread: worker threads; default all cores.
+        nthread: worker threads; default one per WORLDS_PER_THREAD worlds, at
+            most one per core.
     """
 
     def __init__(self, model: mujoco.MjModel, num_worlds: int, nthread: int | None = None):
         self.model = model
         self.num_worlds = num_worlds
-        nthread = nthread or os.cpu_count() or 1
+        if nthread is None:
+            # A thread needs a few dozen worlds to outweigh its hand-off cost.
+            nthread = max(1, min(os.cpu_count() or 1, num_worlds // WORLDS_PER_THREAD))
         self._batch = mujoco.batch.Batch(
             model, nsim=num_worlds, nthread=min(nthread, num_worlds), persistent=True
         )
@@ -135,9 +141,13 @@ class BatchedSwimmer:
         num_worlds: B, the number of worlds.
         seed: seed of the worlds' generators; see the module docstring.
         device: torch device of the tensors returned; default CUDA if present.
-        nthread: physics threads (CPU backend); default all cores.
+        nthread: physics threads (CPU backend); default by batch size.
         autoreset: reset finished worlds within ``step``.
         backend: name of the physics backend (``"mujoco-batch"``).
+        first_world: index of this simulator's first world in a larger set of
+            worlds split across processes; world ``i`` here draws from the
+            generator of world ``first_world + i`` of that set, so a split
+            evaluation reproduces the unsplit one.
         **task_kwargs: forwarded to :class:`SwimTask` (desired_speed,
             episode_steps, control_timestep).
     """
@@ -152,6 +162,7 @@ class BatchedSwimmer:
         nthread: int | None = None,
         autoreset: bool = True,
         backend: str = "mujoco-batch",
+        first_world: int = 0,
         **task_kwargs: Any,
     ) -> None:
         if int(num_worlds) < 1:
@@ -162,6 +173,7 @@ class BatchedSwimmer:
         self.num_worlds = int(num_worlds)
         self.device = torch.device(device) if device is not None else default_device()
         self.autoreset = autoreset
+        self.first_world = int(first_world)
         self.model = sm.build_model(n_links)
         self.physics: PhysicsBackend = BACKENDS[backend](self.model, self.num_worlds, nthread)
         self._episode_step = np.zeros(self.num_worlds, dtype=np.int64)
@@ -185,8 +197,14 @@ class BatchedSwimmer:
     # -- episode control -----------------------------------------------------
 
     def _spawn_generators(self, seed: int | None) -> list[np.random.Generator]:
-        children = np.random.SeedSequence(seed).spawn(self.num_worlds)
-        return [np.random.default_rng(child) for child in children]
+        # Child k of SeedSequence(seed).spawn(...) is SeedSequence(seed, spawn_key=(k,)).
+        root = np.random.SeedSequence(seed)
+        return [
+            np.random.default_rng(
+                np.random.SeedSequence(root.entropy, spawn_key=(self.first_world + i,))
+            )
+            for i in range(self.num_worlds)
+        ]
 
     def _observation(self) -> np.ndarray:
         return self.task.observation(

@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-import mujoco
 import numpy as np
 import torch
 
 from nervecord.controllers import NCAP
-from nervecord.envs import SWIMMER_ID, BatchedSwimmer
+from nervecord.envs import SWIMMER_ID, BatchedSwimmer, MujocoBatchBackend
 from nervecord.envs import swimmer_model as sm
 from nervecord.evaluate import write_json
+from nervecord.training import bench as train_bench
 
 RATIO_WORLDS = 256
 
@@ -96,21 +96,14 @@ def bench_batched(
 def bench_physics(
     n_links: int, num_worlds: int, steps: int, repeats: int, nthread: int | None
 ) -> float:
-    """mujoco.batch alone: fixed controls, 15 physics steps per control step."""
-    model = sm.build_model(n_links)
-    batch = mujoco.batch.Batch(
-        model,
-        nsim=num_worlds,
-        nthread=min(nthread or os.cpu_count() or 1, num_worlds),
-        persistent=True,
-    )
-    ctrl = batch.bind("ctrl")
-    ctrl[:] = np.random.default_rng(0).uniform(-1, 1, ctrl.shape)
+    """The same physics backend alone: fixed controls, 15 physics steps per control step."""
+    physics = MujocoBatchBackend(sm.build_model(n_links), num_worlds, nthread)
+    ctrl = np.random.default_rng(0).uniform(-1, 1, (num_worlds, n_links - 1))
     n_substeps = round(sm.CONTROL_TIMESTEP / sm.PHYSICS_TIMESTEP)
 
     def run() -> int:
         for _ in range(steps):
-            batch.step(nstep=n_substeps, stage=mujoco.mjtStage.mjSTAGE_VEL.value)
+            physics.step(ctrl, n_substeps)
         return steps * num_worlds
 
     run()
@@ -171,18 +164,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     sim.add_argument("--threads", type=int, default=None, help="physics threads")
     sim.add_argument("--quick", action="store_true", help="fewer steps, for a smoke run")
     sim.add_argument("--json", type=Path, help="write results as JSON here")
-    try:
-        from nervecord.training import bench as train_bench
-    except ImportError:
-        return
     train = sub.add_parser("train", help="ES and PPO training throughput")
     train_bench.configure_parser(train)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.bench == "train":
-        from nervecord.training import bench as train_bench
-
         return train_bench.run(args)
     results = bench_sim(
         args.links,

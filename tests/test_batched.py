@@ -159,3 +159,9 @@ def test_make_vec_builds_the_batched_simulator():
 def test_unknown_backend_raises():
     with pytest.raises(ValueError, match="backend"):
         BatchedSwimmer(4, 2, backend="warp")
+
+
+def test_first_world_reproduces_a_slice_of_a_larger_batch():
+    whole = BatchedSwimmer(4, 6, seed=5, device="cpu").reset()
+    tail = BatchedSwimmer(4, 2, seed=5, device="cpu", first_world=4).reset()
+    torch.testing.assert_close(whole[4:], tail)
