@@ -3,9 +3,8 @@
 Every query is shown to every module (of every ensemble member). Two modes,
 see :class:`~nervecord.controllers.vpr.config.InferenceMode`:
 
-* ``RATE``: one matrix product gives each neuron's expected input,
-  ``drive[q, j] = sum_i p[q, i] * w[i, j]`` with ``w`` viewed as
-  ``(inputs, batch * n)``; the expected spike count of an isolated neuron
+* ``RATE``: one batched matrix product gives each neuron's expected input,
+  ``drive[q, b, j] = sum_i p[q, i] * w[b, i, j]``; the expected spike count of an isolated neuron
   follows in closed form (:func:`neurons.expected_spike_count`), and the
   winner-take-all inhibition is applied as a k-winners rule: in each module
   only the ``rate_winners`` neurons with the highest counts keep them.
@@ -39,8 +38,7 @@ def rate_responses(
     """
     batch, inputs, n = weights.shape
     probability = spike_probability(pixels / config.rate_divisor, config.dt)
-    flat = weights.permute(1, 0, 2).reshape(inputs, batch * n)
-    drive = (probability @ flat).view(-1, batch, n)
+    drive = torch.matmul(probability[None], weights).transpose(0, 1)
     conductance = neurons.expected_input_conductance(drive, config.dt, config.synapse)
     counts = neurons.expected_spike_count(
         conductance, theta, config.presentation_ms, config.excitatory
