@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from nervecord.envs import swimmer_model as sm
 from nervecord.evaluate import evaluate, write_json
 from nervecord.report import plot_kymograph, plot_returns_by_links, record_video
 from nervecord.rollout import rollout
+from nervecord.training.es import ESConfig
+from nervecord.training.runner import RunSettings, train
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,38 @@ def swimmer_section(out_dir: Path, episodes: int, seed: int) -> dict[str, Any]:
     return {"rows": rows, "files": [kymograph.name, bars.name, video.name]}
 
 
+def es_section(out_dir: Path, generations: int, seed: int) -> dict[str, Any]:
+    """A short evolution-strategies run of NCAP on 6 links, with its reward curve."""
+    config = ESConfig(population=8, sigma=0.05, learning_rate=0.1)
+    run_dir = out_dir / "es_ncap"
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    settings = RunSettings(
+        controller="ncap",
+        algo="es",
+        n_links=6,
+        steps=generations * config.env_steps_per_generation,
+        seed=seed,
+        out=run_dir,
+        es=config,
+    )
+    result = train(settings, progress=True)
+    before = evaluate(NCAP(5), 6, episodes=4, seed=seed + 100)["mean_return"]
+    after = evaluate(result["controller"], 6, episodes=4, seed=seed + 100)["mean_return"]
+    weights = {
+        name: round(float(result["controller"].weight(name).detach()), 3)
+        for name in ("osc", "prop", "ipsi", "contra")
+    }
+    shutil.copy(result["plot"], out_dir / "es_reward_curve.png")
+    return {
+        "env_steps": settings.steps,
+        "return_before": before,
+        "return_after": after,
+        "weights": weights,
+        "files": ["es_reward_curve.png", "es_ncap/"],
+    }
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| links | mean return | std | forward speed (m/s) | published range |",
@@ -81,6 +116,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="report folder")
     parser.add_argument("--episodes", type=int, default=8, help="episodes per link count")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--es-generations", type=int, default=6, help="0 skips the ES run")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,11 +125,21 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     report: dict[str, Any] = {}
 
-    print("1/1 untrained NCAP on the swim task (batched simulator, 4 to 14 links)")
+    print("1/2 untrained NCAP on the swim task (batched simulator, 4 to 14 links)")
     swim = swimmer_section(out_dir, args.episodes, args.seed)
     report["swimmer"] = swim["rows"]
     table = format_table(swim["rows"])
     print(table)
+
+    es: dict[str, Any] | None = None
+    if args.es_generations > 0:
+        print(f"2/2 evolution strategies on NCAP, {args.es_generations} generations")
+        es = es_section(out_dir, args.es_generations, args.seed)
+        report["es"] = es
+        print(
+            f"ES: return {es['return_before']:.1f} -> {es['return_after']:.1f} "
+            f"after {es['env_steps']} env steps; weights {es['weights']}"
+        )
 
     markdown = [
         "# nervecord demo report",
@@ -112,9 +158,20 @@ def run(args: argparse.Namespace) -> int:
         "Video: [ncap_6links.mp4](ncap_6links.mp4)",
         "",
     ]
+    if es is not None:
+        markdown += [
+            "## Evolution strategies on NCAP (6 links)",
+            "",
+            f"{es['env_steps']} env steps: return {es['return_before']:.1f} -> "
+            f"{es['return_after']:.1f} (4 held-out episodes); trained weights {es['weights']}.",
+            "",
+            "![ES reward curve](es_reward_curve.png)",
+            "",
+        ]
     (out_dir / "report.md").write_text("\n".join(markdown))
     write_json(out_dir / "results.json", report)
     elapsed = time.perf_counter() - start
     print(f"demo finished in {elapsed:.0f} s; report written to {out_dir.resolve()}/report.md")
-    print(f"  files: report.md, results.json, {', '.join(swim['files'])}")
+    files = ["report.md", "results.json", *swim["files"], *(es["files"] if es else [])]
+    print(f"  files: {', '.join(files)}")
     return 0
