@@ -5,7 +5,9 @@ single simulator: actions ``(B, n_joints)`` go in, observations
 ``(B, obs_dim)``, rewards ``(B,)`` and done flags ``(B,)`` come out, all on the
 policy's device. Physics runs in a :class:`PhysicsBackend`; the CPU backend is
 MuJoCo's ``mujoco.batch``, which steps the worlds in C threads. A GPU backend
-(MJX or mujoco-warp) implements the same four members and slots in unchanged.
+(MJX or mujoco-warp) implements the same four members: handing back host
+arrays it slots in as it is, and keeping the state on the device as well asks
+for the task's observation and reward in torch (they are a few lines each).
 
 Reset semantics:
     * ``reset(seed)`` starts every world afresh. World ``i`` draws its initial
