@@ -1,8 +1,10 @@
 """``nervecord demo`` (run by ``make demo``): the main job on the default settings.
 
 Runs the untrained NCAP on the 6-link swimmer in the batched simulator and on
-bodies of 4 to 14 links, then writes a report folder with a table of returns,
-a kymograph of the joint angles, a video of the swimmer and the results as
+bodies of 4 to 14 links, a short evolution-strategies run of NCAP, and a small
+place-recognition run of the spiking ensemble, then writes a report folder
+with tables, a kymograph of the joint angles, a video of the swimmer, the
+reward curve, the precision-recall plot and match matrix, and the results as
 JSON.
 """
 
@@ -25,6 +27,7 @@ from nervecord.report import plot_kymograph, plot_returns_by_links, record_video
 from nervecord.rollout import rollout
 from nervecord.training.es import ESConfig
 from nervecord.training.runner import RunSettings, train
+from nervecord.vpr.demo import run_demo as run_vpr_demo
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--episodes", type=int, default=8, help="episodes per link count")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--es-generations", type=int, default=6, help="0 skips the ES run")
+    parser.add_argument("--no-vpr", action="store_true", help="skip the place-recognition run")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -125,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     report: dict[str, Any] = {}
 
-    print("1/2 untrained NCAP on the swim task (batched simulator, 4 to 14 links)")
+    print("1/3 untrained NCAP on the swim task (batched simulator, 4 to 14 links)")
     swim = swimmer_section(out_dir, args.episodes, args.seed)
     report["swimmer"] = swim["rows"]
     table = format_table(swim["rows"])
@@ -133,12 +137,22 @@ def run(args: argparse.Namespace) -> int:
 
     es: dict[str, Any] | None = None
     if args.es_generations > 0:
-        print(f"2/2 evolution strategies on NCAP, {args.es_generations} generations")
+        print(f"2/3 evolution strategies on NCAP, {args.es_generations} generations")
         es = es_section(out_dir, args.es_generations, args.seed)
         report["es"] = es
         print(
             f"ES: return {es['return_before']:.1f} -> {es['return_after']:.1f} "
             f"after {es['env_steps']} env steps; weights {es['weights']}"
+        )
+
+    places: dict[str, Any] | None = None
+    if not args.no_vpr:
+        print("3/3 place recognition with a spiking ensemble (rendered route, 100 places)")
+        places = run_vpr_demo(out_dir / "vpr")
+        report["place_recognition"] = places
+        print(
+            f"place recognition: Recall@1 {places['recall_at_1']:.2f} "
+            f"(SAD {places['sad_recall_at_1']:.2f}) over {places['places']} places"
         )
 
     markdown = [
@@ -168,10 +182,25 @@ def run(args: argparse.Namespace) -> int:
             "![ES reward curve](es_reward_curve.png)",
             "",
         ]
+    if places is not None:
+        markdown += [
+            "## Place recognition with a spiking ensemble",
+            "",
+            f"{places['places']} places of the rendered route: Recall@1 "
+            f"{places['recall_at_1']:.3f}, SAD baseline {places['sad_recall_at_1']:.3f}, "
+            f"AUC-PR {places['auc_pr']:.3f}; trained in {places['train_s']:.1f} s.",
+            "",
+            "![PR curve](vpr/pr_curve.png)",
+            "",
+            "![match matrix](vpr/match_matrix.png)",
+            "",
+        ]
     (out_dir / "report.md").write_text("\n".join(markdown))
     write_json(out_dir / "results.json", report)
     elapsed = time.perf_counter() - start
     print(f"demo finished in {elapsed:.0f} s; report written to {out_dir.resolve()}/report.md")
     files = ["report.md", "results.json", *swim["files"], *(es["files"] if es else [])]
+    if places is not None:
+        files += ["vpr/pr_curve.png", "vpr/match_matrix.png", "vpr/metrics.json"]
     print(f"  files: {', '.join(files)}")
     return 0
