@@ -69,8 +69,10 @@ class NCAP(Controller):
         n_joints: body hinges (links - 1). With ``shared=True`` the same
             parameters run any number of joints.
         oscillator_period: head oscillator period T in control steps.
-        control_timestep: seconds per control step, to turn the observed time
-            (s) into a step count.
+        control_timestep: seconds per control step, to turn time into a step
+            count for the oscillator.
+        time_unit: seconds per unit of the observation's time feature (the
+            swim task reports time in units of 30 s).
         shared: one weight per connection type (4 parameters) instead of one per
             segment and side (6 * n_joints).
         sign_mode: how weight signs are kept (:class:`SignMode`).
@@ -84,6 +86,7 @@ class NCAP(Controller):
         n_joints: int,
         oscillator_period: int = 60,
         control_timestep: float = 0.03,
+        time_unit: float = 30.0,
         shared: bool = True,
         sign_mode: SignMode | str = SignMode.MAGNITUDE,
         init_magnitude: float = 1.0,
@@ -95,6 +98,7 @@ class NCAP(Controller):
             raise ValueError(f"oscillator_period must be >= 2 steps, got {oscillator_period}")
         self.oscillator_period = int(oscillator_period)
         self.control_timestep = float(control_timestep)
+        self.time_unit = float(time_unit)
         self.shared = bool(shared)
         self.sign_mode = SignMode(sign_mode)
         self.init_magnitude = float(init_magnitude)
@@ -195,10 +199,12 @@ class NCAP(Controller):
         """Actions (B, n_joints) from swimmer observations (B, 4 * n_links).
 
         Reads only the joint angles (the first n_joints entries) and the time
-        feature (the last entry) of the swim task's observation.
+        feature (the last entry, in units of ``time_unit`` seconds) of the swim
+        task's observation.
         """
         observation = self.check_observation(observation)
-        return self.act(observation[:, : self.n_joints], observation[:, -1])
+        seconds = observation[:, -1] * self.time_unit
+        return self.act(observation[:, : self.n_joints], seconds)
 
     def with_joints(self, n_joints: int) -> NCAP:
         """The same circuit on a body with another number of joints.
@@ -222,6 +228,7 @@ class NCAP(Controller):
         return {
             "oscillator_period": self.oscillator_period,
             "control_timestep": self.control_timestep,
+            "time_unit": self.time_unit,
             "shared": self.shared,
             "sign_mode": self.sign_mode.value,
             "init_magnitude": self.init_magnitude,

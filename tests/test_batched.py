@@ -82,7 +82,7 @@ def test_autoreset_same_step():
     # The returned observation starts the next episode; the final one is in info.
     assert torch.all(result.observation[:, -1] == 0.0)
     torch.testing.assert_close(
-        result.info["final_observation"][:, -1], torch.full((2,), 0.15), atol=1e-6, rtol=0
+        result.info["final_observation"][:, -1], torch.full((2,), 0.005), atol=1e-6, rtol=0
     )
     assert not sim.step(torch.ones(2, 3)).truncated.any()
 

@@ -70,7 +70,7 @@ def test_reward_terms_and_range():
         assert 0.0 <= reward <= 1.0
         assert reward == pytest.approx(info["reward_forward"])
         assert reward == pytest.approx(float(np.clip(info["forward_speed"] / 0.1, 0, 1)))
-        assert obs[-1] == pytest.approx(0.03 * t)
+        assert obs[-1] == pytest.approx(0.03 * t / 30.0)  # units of 30 s
 
 
 def test_linear_tolerance_by_hand():
