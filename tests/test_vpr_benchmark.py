@@ -19,16 +19,26 @@ def world(tmp_path_factory):
     return places.make_world(PLACES, seed=0, cache_dir=cache, width=64, height=48, progress=False)
 
 
-@pytest.fixture(scope="module")
-def trained(world):
-    config = vpr.EnsembleConfig(epochs=3, seed=0)
+def _train(world, config):
     data = pipeline.prepare(world, config, torch.device("cpu"))
     params, _ = pipeline.train(config, data, progress=False)
     return config, data, params
 
 
-def test_ensemble_beats_chance_and_regularisation_does_not_hurt(trained):
-    config, data, params = trained
+@pytest.fixture(scope="module")
+def trained(world):
+    return _train(world, vpr.EnsembleConfig(seed=0))
+
+
+@pytest.fixture(scope="module")
+def trained_unsupervised(world):
+    config = vpr.EnsembleConfig(learning=vpr.LearningRule.UNSUPERVISED, epochs=3, seed=0)
+    return _train(world, config)
+
+
+@pytest.mark.parametrize("which", ["trained", "trained_unsupervised"])
+def test_ensemble_beats_chance_and_regularisation_does_not_hurt(which, request):
+    config, data, params = request.getfixturevalue(which)
     assert params.hyperactive_threshold > 0
     regularised = metrics.recall_at_n(vpr.score(config, params, data.query), data.query_ids, 1)
     plain = params._replace(hyperactive_threshold=0)
@@ -38,8 +48,14 @@ def test_ensemble_beats_chance_and_regularisation_does_not_hurt(trained):
     assert regularised >= unregularised
 
 
+def test_teacher_ensemble_matches_sad(trained):
+    config, data, params = trained
+    evaluation = pipeline.evaluate(config, params, data)
+    assert evaluation.numbers["recall_at_1"] >= evaluation.numbers["sad_recall_at_1"]
+
+
 def test_new_regions_leave_old_ones_untouched(world):
-    config = vpr.EnsembleConfig(epochs=2, seed=1)
+    config = vpr.EnsembleConfig(seed=1)
     data = pipeline.prepare(world, config, torch.device("cpu"))
     old = data.reference_ids < 50
     params = vpr.fit(config, data.reference[old], data.reference_ids[old])

@@ -5,8 +5,9 @@ import math
 import pytest
 import torch
 
-from nervecord.controllers.vpr import neurons, readout, stdp
-from nervecord.controllers.vpr.encoding import poisson_rates, spike_probability
+from nervecord.controllers import vpr
+from nervecord.controllers.vpr import neurons, readout, stdp, teacher
+from nervecord.controllers.vpr.encoding import poisson_rates, regular_spikes, spike_probability
 from nervecord.controllers.vpr.ensemble import EnsembleParams
 from nervecord.controllers.vpr.preprocess import patch_normalise, preprocess
 from nervecord.controllers.vpr.sequence import sequence_scores
@@ -163,3 +164,69 @@ def test_sequence_scores_average_diagonals():
     assert seq.tolist() == [[1.0, 0.0], [0.0, 2.0]]
     with pytest.raises(ValueError):
         sequence_scores(scores, 0)
+
+
+def test_regular_spikes_hand_worked():
+    # p = 0.25 over 8 steps: floor((t + 1) / 4 + 1/2) steps up at t = 1 and t = 5
+    spikes = regular_spikes(torch.tensor([[0.25, 0.0, 1.0]]), 8)
+    assert spikes.shape == (1, 8, 3)
+    assert spikes[0, :, 0].tolist() == [0, 1, 0, 0, 0, 1, 0, 0]
+    assert spikes[0, :, 1].sum() == 0 and spikes[0, :, 2].sum() == 8
+
+
+def test_integrate_and_fire_exact_steps():
+    drive = torch.tensor([0.6, 0.6, 0.6, -2.0, 1.5])[:, None]
+    # v: 0.6; 1.2 -> spike, 0.2; 0.8; max(0, -1.2) = 0; 1.5 -> spike, 0.5
+    spikes = teacher.integrate_and_fire(drive, 1.0)
+    assert spikes[:, 0].tolist() == [0.0, 1.0, 0.0, 0.0, 1.0]
+
+
+def test_teacher_stdp_potentiates_active_and_depresses_inactive_inputs():
+    config = vpr.EnsembleConfig(
+        presentation_ms=4, rate_divisor=0.255, teacher_rate_hz=1000.0, firing_threshold=1.0
+    )
+    # one active input (255 -> 1000 Hz, a spike every step, trace 1), three silent ones;
+    # the teacher current (1 per step) makes the taught neuron spike at all 4 steps.
+    views = torch.tensor([[255.0, 0.0, 0.0, 0.0] + [0.0] * 780])
+    change, post = teacher.teach(config, torch.zeros(1, 784), views, torch.Generator())
+    assert post.item() == 4.0
+    # per post spike: nu * (x_i - mean x) with mean x = 1/784
+    mean = 1.0 / 784
+    assert change[0, 0].item() == pytest.approx(0.01 * 4 * (1 - mean))
+    assert change[0, 1].item() == pytest.approx(-0.01 * 4 * mean)
+    assert change.sum().item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_shifted_views_move_columns_and_replicate_the_edge():
+    image = torch.arange(9.0)[None]  # rows [0 1 2], [3 4 5], [6 7 8]
+    views = teacher.shifted_views(image, (1, 0, -1), 3)
+    assert views[0, 0].tolist() == [0, 0, 1, 3, 3, 4, 6, 6, 7]
+    assert views[0, 1].tolist() == image[0].tolist()
+    assert views[0, 2].tolist() == [1, 2, 2, 4, 5, 5, 7, 8, 8]
+
+
+def test_teacher_module_learns_normalised_zero_mean_templates():
+    config = vpr.EnsembleConfig(places_per_module=2, view_shifts=(0,))
+    generator = torch.Generator().manual_seed(0)
+    pixels = torch.rand(2, 784, generator=generator) * 255
+    params = vpr.fit(config, pixels, torch.tensor([0, 1]))
+    assert params.labels.tolist() == [[[0, 1]]]
+    weights = params.weights[0, 0].T  # (places, inputs)
+    assert weights.norm(dim=1).tolist() == pytest.approx([1.0, 1.0], rel=1e-5)
+    assert weights.sum(dim=1).abs().max().item() < 1e-4
+    template = pixels - pixels.mean(dim=1, keepdim=True)
+    similarity = torch.nn.functional.cosine_similarity(weights, template, dim=1)
+    assert similarity.min().item() > 0.95  # regular code: the template, up to spike timing
+    scores = vpr.score(config, params, pixels)
+    assert scores.argmax(dim=1).tolist() == [0, 1]
+
+
+def test_max_pooling_of_place_scores():
+    labels = torch.tensor([[0, 0, 1]])
+    responses = torch.tensor([[[2.0, 5.0, 3.0]]])
+    keep = torch.tensor([[True, True, True]])
+    assert readout.place_scores(responses, labels, keep, 1, 2, "max").tolist() == [[5.0, 3.0]]
+    keep = torch.tensor([[True, False, True]])
+    assert readout.place_scores(responses, labels, keep, 1, 2, "max").tolist() == [[2.0, 3.0]]
+    with pytest.raises(ValueError, match="pooling"):
+        readout.place_scores(responses, labels, keep, 1, 2, "median")

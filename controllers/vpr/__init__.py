@@ -4,14 +4,19 @@ Typical use::
 
     from nervecord.controllers import vpr
 
-    config = vpr.EnsembleConfig(members=2, epochs=3)
+    config = vpr.EnsembleConfig()  # teacher-driven STDP
     reference = vpr.preprocess(reference_images)          # (n, 784)
     params = vpr.fit(config, reference, reference_place_ids)
     params, _ = vpr.calibrate(config, params, vpr.preprocess(cal_images), cal_place_ids)
     scores = vpr.score(config, params, vpr.preprocess(query_images))  # (q, places)
 """
 
-from nervecord.controllers.vpr.config import EnsembleConfig, InferenceMode
+from nervecord.controllers.vpr.config import (
+    EnsembleConfig,
+    InferenceMode,
+    InputCode,
+    LearningRule,
+)
 from nervecord.controllers.vpr.ensemble import (
     EnsembleParams,
     add_regions,
@@ -26,6 +31,8 @@ __all__ = [
     "EnsembleConfig",
     "EnsembleParams",
     "InferenceMode",
+    "InputCode",
+    "LearningRule",
     "add_regions",
     "calibrate",
     "fit",

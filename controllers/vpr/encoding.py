@@ -52,3 +52,25 @@ def poisson_spikes(
         dtype=probability.dtype,
     )
     return (noise < probability[:, None, :]).to(probability.dtype)
+
+
+def regular_spikes(probability: torch.Tensor, steps: int) -> torch.Tensor:
+    """Deterministic rate code: evenly spaced spikes at the same mean rate.
+
+    Input ``i`` spikes at step ``t`` when a phase accumulator started at one half
+    crosses an integer::
+
+        s[b, t, i] = floor((t + 1) * p[b, i] + 1/2) - floor(t * p[b, i] + 1/2)
+
+    so a presentation of ``T`` steps carries ``round(T * p)`` spikes.
+
+    Args:
+        probability: ``(batch, inputs)`` spikes per step, in ``[0, 1]``.
+        steps: number of time steps ``T``.
+
+    Returns:
+        ``(batch, T, inputs)`` float tensor of 0/1 spikes.
+    """
+    t = torch.arange(steps + 1, device=probability.device, dtype=probability.dtype)
+    phase = torch.floor(t[None, :, None] * probability[:, None, :] + 0.5)
+    return phase[:, 1:] - phase[:, :-1]

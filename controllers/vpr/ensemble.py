@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import torch
 
-from nervecord.controllers.vpr import learning, readout
-from nervecord.controllers.vpr.config import EnsembleConfig, InferenceMode
+from nervecord.controllers.vpr import learning, readout, teacher
+from nervecord.controllers.vpr.config import EnsembleConfig, InferenceMode, LearningRule
 from nervecord.controllers.vpr.encoding import spike_probability
 from nervecord.controllers.vpr.responses import keep_winners, responses
 
@@ -159,6 +159,11 @@ def train_regions(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Train and label one module per region for every ensemble member.
 
+    With ``LearningRule.TEACHER`` each place's neurons are taught directly
+    (labels are known, thresholds ``theta`` are zero and unused); with
+    ``UNSUPERVISED`` the modules learn by Diehl & Cook STDP and each neuron is
+    then labelled with the place that drove it most.
+
     Args:
         config: ensemble settings.
         pixels: ``(samples, inputs)`` preprocessed reference images.
@@ -178,9 +183,14 @@ def train_regions(
     slots, counts = slots.repeat(members, 1), counts.repeat(members)
     regions = region_places.repeat(members, 1)
 
-    weights, theta = learning.train_modules(config, samples, counts, generator, on_epoch)
-    own = _own_responses(config, weights, theta, samples, generator)
-    labels = readout.assign_labels(own, slots, regions)
+    if config.learning is LearningRule.TEACHER:
+        weights = teacher.train_modules(config, samples, slots, generator, on_epoch)
+        theta = weights.new_zeros((weights.shape[0], weights.shape[2]))
+        labels = teacher.labels(config, regions)
+    else:
+        weights, theta = learning.train_modules(config, samples, counts, generator, on_epoch)
+        own = _own_responses(config, weights, theta, samples, generator)
+        labels = readout.assign_labels(own, slots, regions)
     logger.debug("%d of %d neurons labelled", int((labels >= 0).sum()), labels.numel())
     shape = (members, modules)
     return (
@@ -262,7 +272,11 @@ def score(
     parts = []
     for start in range(0, pixels.shape[0], chunk):
         part = responses(config, weights, theta, pixels[start : start + chunk], generator)
-        parts.append(readout.place_scores(part, labels, keep, params.members, params.n_places))
+        parts.append(
+            readout.place_scores(
+                part, labels, keep, params.members, params.n_places, config.place_pooling
+            )
+        )
     return torch.cat(parts, dim=0)
 
 
@@ -299,6 +313,7 @@ def calibrate(
             params.members,
             params.n_places,
             candidates,
+            config.place_pooling,
         )
         hits = [a + b for a, b in zip(hits, chunk_hits, strict=True)]
     threshold = readout.choose_threshold(candidates, hits)

@@ -60,12 +60,13 @@ def place_scores(
     keep: torch.Tensor,
     members: int,
     n_places: int,
+    pooling: str = "mean",
 ) -> torch.Tensor:
     """Ensemble score of every place for every query.
 
-    For member ``k``, place ``p``'s score is the mean response of the kept
-    neurons labelled ``p`` (0 when there are none); the ensemble score is the
-    sum over members::
+    For member ``k``, place ``p``'s score is the mean (``pooling="mean"``) or
+    the largest (``"max"``) response of the kept neurons labelled ``p`` (0 when
+    there are none); the ensemble score is the sum over members::
 
         score[q, p] = sum_k mean_{j: label_kj = p, keep_kj} r[q, k, j]
 
@@ -75,10 +76,14 @@ def place_scores(
         keep: ``(members * modules, n)`` bool, ``False`` for removed neurons.
         members: ensemble size.
         n_places: number of places.
+        pooling: ``"mean"`` or ``"max"`` over a place's neurons (responses
+            must be non-negative for ``"max"``).
 
     Returns:
         ``(queries, n_places)`` float scores.
     """
+    if pooling not in ("mean", "max"):
+        raise ValueError(f"pooling must be 'mean' or 'max', got {pooling!r}")
     queries = responses.shape[0]
     batch = labels.shape[0]
     member = torch.arange(batch, device=labels.device) // (batch // members)
@@ -86,8 +91,12 @@ def place_scores(
     key = (member[:, None] * n_places + labels.clamp_min(0)).reshape(-1)
     weight = used.reshape(-1).to(responses.dtype)
 
-    neuron_count = responses.new_zeros(members * n_places).index_add_(0, key, weight)
     flat = responses.reshape(queries, -1) * weight
+    if pooling == "max":
+        best = responses.new_zeros((queries, members * n_places))
+        best.scatter_reduce_(1, key[None].expand(queries, -1), flat, reduce="amax")
+        return best.view(queries, members, n_places).sum(dim=1)
+    neuron_count = responses.new_zeros(members * n_places).index_add_(0, key, weight)
     sums = responses.new_zeros((queries, members * n_places)).index_add_(1, key, flat)
     means = sums / neuron_count.clamp_min(1.0)
     return means.view(queries, members, n_places).sum(dim=1)
@@ -110,6 +119,7 @@ def threshold_hits(
     members: int,
     n_places: int,
     candidates: list[int],
+    pooling: str = "mean",
 ) -> list[int]:
     """Correct top-1 matches of calibration queries under each threshold.
 
@@ -124,6 +134,7 @@ def threshold_hits(
         members: ensemble size.
         n_places: number of places.
         candidates: thresholds ``T`` to try.
+        pooling: see :func:`place_scores`.
 
     Returns:
         number of correct top-1 matches for each candidate.
@@ -131,7 +142,7 @@ def threshold_hits(
     hits = []
     for threshold in candidates:
         keep = image_counts < threshold
-        scores = place_scores(responses, labels, keep, members, n_places)
+        scores = place_scores(responses, labels, keep, members, n_places, pooling)
         hits.append(int((scores.argmax(dim=1) == place_ids).sum()))
     return hits
 

@@ -11,14 +11,19 @@ see :class:`~nervecord.controllers.vpr.config.InferenceMode`:
 * ``SPIKING``: the same Poisson input spike train of each query is fed to all
   modules, and the full excitatory/inhibitory modules are simulated with
   thresholds frozen; the result is the excitatory spike count.
+
+Modules trained with :class:`~nervecord.controllers.vpr.config.LearningRule`
+``TEACHER`` have integrate-and-fire output neurons without lateral inhibition
+(:mod:`~nervecord.controllers.vpr.teacher`): ``RATE`` gives
+``T * max(drive, 0) / v_th`` and ``SPIKING`` simulates them under Poisson input.
 """
 
 from __future__ import annotations
 
 import torch
 
-from nervecord.controllers.vpr import neurons
-from nervecord.controllers.vpr.config import EnsembleConfig, InferenceMode
+from nervecord.controllers.vpr import neurons, teacher
+from nervecord.controllers.vpr.config import EnsembleConfig, InferenceMode, LearningRule
 from nervecord.controllers.vpr.encoding import poisson_spikes, spike_probability
 
 
@@ -36,9 +41,10 @@ def rate_responses(
     Returns:
         ``(queries, batch, n)`` expected excitatory spike counts.
     """
-    batch, inputs, n = weights.shape
     probability = spike_probability(pixels / config.rate_divisor, config.dt)
     drive = torch.matmul(probability[None], weights).transpose(0, 1)
+    if config.learning is LearningRule.TEACHER:
+        return teacher.expected_counts(config, drive)
     conductance = neurons.expected_input_conductance(drive, config.dt, config.synapse)
     counts = neurons.expected_spike_count(
         conductance, theta, config.presentation_ms, config.excitatory
@@ -81,6 +87,8 @@ def spiking_responses(
     Returns:
         ``(queries, batch, n)`` excitatory spike counts.
     """
+    if config.learning is LearningRule.TEACHER:
+        return teacher.spiking_counts(config, weights, pixels, generator)
     batch, inputs, n = weights.shape
     queries, steps = pixels.shape[0], config.steps
     probability = spike_probability(pixels / config.rate_divisor, config.dt)

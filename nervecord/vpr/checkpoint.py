@@ -75,10 +75,10 @@ def load(
 def _check_shapes(config: EnsembleConfig, params: EnsembleParams, path: Path) -> None:
     members, modules = params.weights.shape[:2]
     expected = {
-        "weights": (config.members, modules, config.inputs, config.n_excitatory),
-        "theta": (config.members, modules, config.n_excitatory),
-        "labels": (config.members, modules, config.n_excitatory),
-        "image_counts": (config.members, modules, config.n_excitatory),
+        "weights": (config.members, modules, config.inputs, config.neurons_per_module),
+        "theta": (config.members, modules, config.neurons_per_module),
+        "labels": (config.members, modules, config.neurons_per_module),
+        "image_counts": (config.members, modules, config.neurons_per_module),
         "region_places": (modules, config.places_per_module),
     }
     for name, shape in expected.items():

@@ -86,12 +86,33 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    defaults = vpr.EnsembleConfig()
     model = parser.add_argument_group("ensemble")
-    model.add_argument("--members", type=int, default=1, help="ensemble size")
-    model.add_argument("--epochs", type=int, default=3)
-    model.add_argument("--neurons", type=int, default=400, help="excitatory neurons per module")
-    model.add_argument("--places-per-module", type=int, default=25)
-    model.add_argument("--presentation-ms", type=float, default=100.0)
+    model.add_argument(
+        "--learning",
+        choices=[rule.value for rule in vpr.LearningRule],
+        default=defaults.learning.value,
+        help="teacher-driven STDP (default) or the unsupervised Diehl & Cook rule",
+    )
+    model.add_argument("--members", type=int, default=defaults.members, help="ensemble size")
+    model.add_argument(
+        "--epochs", type=int, default=defaults.epochs, help="passes over the reference images"
+    )
+    model.add_argument(
+        "--neurons",
+        type=int,
+        default=defaults.n_excitatory,
+        help="excitatory neurons per module (unsupervised learning only)",
+    )
+    model.add_argument(
+        "--view-shifts",
+        type=int,
+        nargs="+",
+        default=list(defaults.view_shifts),
+        help="teacher learning: sideways shifts (pixels) of the reference view, one neuron each",
+    )
+    model.add_argument("--places-per-module", type=int, default=defaults.places_per_module)
+    model.add_argument("--presentation-ms", type=float, default=defaults.presentation_ms)
     model.add_argument(
         "--inference",
         choices=[m.value for m in vpr.InferenceMode],
@@ -101,9 +122,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> vpr.EnsembleConfig:
     return vpr.EnsembleConfig(
+        learning=vpr.LearningRule(args.learning),
         members=args.members,
         epochs=args.epochs,
         n_excitatory=args.neurons,
+        view_shifts=tuple(args.view_shifts),
         places_per_module=args.places_per_module,
         presentation_ms=args.presentation_ms,
         inference=vpr.InferenceMode(args.inference),

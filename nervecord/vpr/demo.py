@@ -32,7 +32,7 @@ def run_demo(out_dir: Path, progress: bool = True) -> dict:
     dataset = make_world(DEMO_PLACES, seed=0, cache_dir=out_dir / "cache", progress=progress)
     render_s = time.perf_counter() - start
 
-    config = vpr.EnsembleConfig(members=1, epochs=3)
+    config = vpr.EnsembleConfig()
     device = pipeline.default_device()
     data = pipeline.prepare(dataset, config, device)
     params, info = pipeline.train(config, data, progress)
