@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := libegl1 libgl1-mesa-dri libosmesa6 libglib2.0-0
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
+# ROS 2 discovery never leaves the machine.
+export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 
 .PHONY: demo test lint bench clean system-deps venv
 
@@ -39,8 +41,8 @@ $(STAMP): setup.py setup.cfg constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
-	$(BIN)/python -c "import torch, mujoco, gymnasium, nervecord.envs"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,ros]"
+	$(BIN)/python -c "import torch, mujoco, gymnasium, rclpy, nervecord.envs"
 	touch $(STAMP)
 
 clean:
