@@ -175,4 +175,4 @@ def test_ppo_mlp_actor_is_sb3_default_shape():
     mlp = MLPController(5, **SB3_MLP_SETTINGS)
     assert mlp.n_params() == 73_477
     last = mlp.net[-2]
-    assert float(last.bias.abs().sum()) == 0.0
+    assert float(last.bias.detach().abs().sum()) == 0.0
