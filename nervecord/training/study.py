@@ -123,6 +123,20 @@ def plan_runs(plan: StudyPlan, runs_dir: Path) -> list[Run]:
                 checkpoint_every=plan.ablation_steps,
             )
             runs.append(Run(f"es_ncap_{mode}_s{seed}", settings, "center_return"))
+    for seed in plan.seeds:
+        # Where NCAP levels off: one weight per segment and side (30 at 6 links).
+        settings = RunSettings(
+            controller="ncap",
+            algo="ppo",
+            n_links=6,
+            steps=plan.ppo_steps,
+            seed=seed,
+            out=runs_dir / f"ppo_ncap_unshared_s{seed}",
+            controller_settings={"shared": False},
+            ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
+            checkpoint_every=plan.ppo_steps,
+        )
+        runs.append(Run(f"ppo_ncap_unshared_s{seed}", settings, "eval_return"))
     return runs
 
 
@@ -197,6 +211,7 @@ def plot_curves(runs: list[Run], path: Path, names: list[str], title: str) -> No
         "es_mlp": "tab:purple",
         "es_ncap_clamp": "tab:green",
         "es_ncap_none": "tab:gray",
+        "ppo_ncap_unshared": "tab:brown",
     }
     for run in runs:
         group = run.name.rsplit("_s", 1)[0]
