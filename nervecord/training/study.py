@@ -300,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(runs, plan)
     transfer_rows = transfer(runs, episodes=4)
     plot_curves(
-        runs, args.out / "curves_ppo.png", ["ppo_ncap", "ppo_mlp"], "PPO: NCAP vs MLP, 6 links"
+        runs,
+        args.out / "curves_ppo.png",
+        ["ppo_ncap", "ppo_ncap_unshared", "ppo_mlp"],
+        "PPO: NCAP vs MLP, 6 links",
     )
     plot_curves(
         runs, args.out / "curves_es.png", ["es_ncap", "es_mlp"], "ES: NCAP vs MLP, 6 links"
