@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import sys
 
-import rclpy
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray
 
 from nervecord.ros_nodes.ncap_driver import CommandStatus, NCAPDriver
+from nervecord.ros_nodes.runtime import run_node
 
 # Parameter -> default; the launch file's YAML sets these.
 PARAMETERS = {
@@ -98,16 +98,7 @@ class NCAPControllerNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=args if args is not None else sys.argv)
-    node = NCAPControllerNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node(NCAPControllerNode, args)
 
 
 if __name__ == "__main__":

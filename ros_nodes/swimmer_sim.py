@@ -21,13 +21,13 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import rclpy
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64, Float64MultiArray
 
 from nervecord.envs import SwimmerEnv
 from nervecord.envs import swimmer_model as sm
+from nervecord.ros_nodes.runtime import run_node
 
 PARAMETERS = {"n_links": 6, "seed": 0, "real_time_factor": 1.0, "command_timeout_s": 0.5}
 LOG_THROTTLE_S = 2.0
@@ -94,16 +94,7 @@ class SwimmerSimNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    rclpy.init(args=args if args is not None else sys.argv)
-    node = SwimmerSimNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node(SwimmerSimNode, args)
 
 
 if __name__ == "__main__":
