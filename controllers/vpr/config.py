@@ -100,7 +100,7 @@ class EnsembleConfig:
     exclusive_spikes: bool = True
     inference: InferenceMode = InferenceMode.RATE
     rate_winners: int = 3
-    view_shifts: tuple[int, ...] = (-1, 0, 1)
+    view_shifts: tuple[int, ...] = (-2, -1, 0, 1, 2)
     input_code: InputCode = InputCode.REGULAR
     teacher_rate_hz: float = 200.0
     teacher_nu: float = 0.01
