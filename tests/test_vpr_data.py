@@ -100,7 +100,11 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
     assert loaded.region_places.tolist() == [[0, 1], [2, 3]]
 
     meta = json.loads((tmp_path / "ensemble.json").read_text())
-    meta["config"]["view_shifts"] = [0]  # one neuron per place instead of three
+    old_format = {**meta, "version": 1}  # before the learning rule was stored: unsupervised
+    (tmp_path / "ensemble.json").write_text(json.dumps(old_format))
+    with pytest.raises(ValueError, match="'weights' has shape"):
+        checkpoint.load(tmp_path)
+    meta["config"]["view_shifts"] = [0]  # one neuron per place instead of five
     (tmp_path / "ensemble.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="'weights' has shape"):
         checkpoint.load(tmp_path)

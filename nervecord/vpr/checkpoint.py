@@ -8,11 +8,12 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from nervecord.controllers.vpr.config import EnsembleConfig
+from nervecord.controllers.vpr.config import EnsembleConfig, LearningRule
 from nervecord.controllers.vpr.ensemble import EnsembleParams
 
 FORMAT = "nervecord-vpr-ensemble"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 added the learning rule; version 1 files hold unsupervised modules."""
 TENSORS = ("weights", "theta", "labels", "image_counts", "region_places")
 
 
@@ -52,11 +53,14 @@ def load(
         raise ValueError(f"corrupt checkpoint settings {json_path}: {error}") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"{json_path} is not a nervecord place-recognition checkpoint")
-    if meta.get("version") != FORMAT_VERSION:
+    if meta.get("version") not in (1, FORMAT_VERSION):
         raise ValueError(
             f"{json_path} has format version {meta.get('version')}, expected {FORMAT_VERSION}"
         )
-    config = EnsembleConfig.from_dict(meta.get("config"))
+    settings = meta.get("config")
+    if meta["version"] == 1 and isinstance(settings, dict):
+        settings = {**settings, "learning": LearningRule.UNSUPERVISED.value}
+    config = EnsembleConfig.from_dict(settings)
     try:
         tensors = load_file(str(tensor_path), device=str(device))
     except Exception as error:  # safetensors raises its own error types
