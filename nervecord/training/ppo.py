@@ -30,6 +30,7 @@ from nervecord.controllers import Controller, make_controller
 from nervecord.envs import SWIMMER_ID
 from nervecord.envs.vector import SwimmerVectorEnv
 from nervecord.evaluate import evaluate
+from nervecord.training.progress import PROGRESS, ProgressLog
 
 log = logging.getLogger(__name__)
 
@@ -243,8 +244,6 @@ class PPORun:
     """One PPO training run on the swim task, resumable from its checkpoints."""
 
     def __init__(self, settings: Any) -> None:
-        from nervecord.training.runner import PROGRESS, ProgressLog
-
         self.settings = settings
         self.ppo = {**PPO_DEFAULTS, **(settings.ppo or {})}
         controller_settings = dict(settings.controller_settings or {})
@@ -273,7 +272,6 @@ class PPORun:
         )
         self.resume_steps: int | None = None
         self.last: dict[str, float] = {}
-        self._log_cls, self._progress_name = ProgressLog, PROGRESS
 
     @property
     def controller(self) -> Controller:
@@ -327,9 +325,7 @@ class PPORun:
 
     def learn(self, progress: bool, on_metrics: Callable | None) -> Any:
         fields = ["env_steps", "eval_return", "eval_std", "exploration_std", "train_steps_per_s"]
-        self.progress_log = self._log_cls(
-            self.settings.out / self._progress_name, fields, self.resume_steps
-        )
+        self.progress_log = ProgressLog(self.settings.out / PROGRESS, fields, self.resume_steps)
         remaining = self.settings.steps - self.model.num_timesteps
         callback = _TrainingCallback(self, self.settings.steps, progress, on_metrics)
         if remaining > 0:

@@ -14,7 +14,6 @@ that the log matches the resumed run.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from collections.abc import Callable
@@ -32,10 +31,9 @@ from tqdm.auto import tqdm  # noqa: E402
 from nervecord.checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint  # noqa: E402
 from nervecord.controllers import Controller, make_controller  # noqa: E402
 from nervecord.training.es import ESConfig, EvolutionStrategies, RayEvaluator  # noqa: E402
+from nervecord.training.progress import PROGRESS, ProgressLog, read_progress  # noqa: E402
 
 log = logging.getLogger(__name__)
-
-PROGRESS = "progress.csv"
 
 
 @dataclass
@@ -82,31 +80,6 @@ class RunSettings:
             "ppo": self.ppo or {},
             "checkpoint_every": self.checkpoint_every,
         }
-
-
-class ProgressLog:
-    """Appends rows to progress.csv, flushing each, and trims rows past a resume point."""
-
-    def __init__(self, path: Path, fields: list[str], resume_steps: int | None = None) -> None:
-        self.path, self.fields = path, fields
-        rows: list[dict[str, str]] = []
-        if resume_steps is not None and path.exists():
-            with open(path, newline="") as handle:
-                rows = [r for r in csv.DictReader(handle) if int(r["env_steps"]) <= resume_steps]
-        with open(path, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(rows)
-
-    def append(self, row: dict[str, Any]) -> None:
-        with open(self.path, "a", newline="") as handle:
-            csv.DictWriter(handle, fieldnames=self.fields, extrasaction="ignore").writerow(row)
-
-
-def read_progress(path: str | Path) -> list[dict[str, float]]:
-    """Rows of a progress.csv as floats."""
-    with open(path, newline="") as handle:
-        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(handle)]
 
 
 def plot_reward_curve(run_dir: Path, key: str, title: str) -> Path:

@@ -34,7 +34,8 @@ from nervecord.controllers import NCAP, make_controller  # noqa: E402
 from nervecord.evaluate import evaluate, write_json  # noqa: E402
 from nervecord.training.es import ESConfig  # noqa: E402
 from nervecord.training.ppo import SB3_MLP_SETTINGS  # noqa: E402
-from nervecord.training.runner import PROGRESS, RunSettings, read_progress, train  # noqa: E402
+from nervecord.training.progress import PROGRESS, read_progress  # noqa: E402
+from nervecord.training.runner import RunSettings, train  # noqa: E402
 
 log = logging.getLogger(__name__)
 
