@@ -78,7 +78,7 @@ def _add_visual_assets(spec: mujoco.MjSpec) -> None:
         mark=mujoco.mjtMark.mjMARK_EDGE,
         markrgb=[0.2, 0.3, 0.4],
     )
-    grid = spec.add_material(name="grid", texrepeat=[1, 1], texuniform=True, reflectance=0.0)
+    grid = spec.add_material(name="grid", texrepeat=[4, 4], texuniform=True, reflectance=0.0)
     grid.textures[mujoco.mjtTextureRole.mjTEXROLE_RGB] = "grid"
     spec.add_material(name="self", rgba=[0.7, 0.5, 0.3, 1.0])
     spec.add_material(name="effector", rgba=[0.7, 0.4, 0.2, 1.0])
