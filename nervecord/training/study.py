@@ -47,7 +47,7 @@ TRANSFER_LINKS = (4, 6, 8, 10, 12, 14)
 class StudyPlan:
     """Budgets and seeds of the study."""
 
-    seeds: tuple[int, ...] = (0, 1)
+    seeds: tuple[int, ...] = (0, 1, 2)
     ppo_steps: int = 200_000
     es_steps: int = 600_000
     es_long_steps: int = 1_500_000
@@ -138,6 +138,21 @@ def plan_runs(plan: StudyPlan, runs_dir: Path) -> list[Run]:
             checkpoint_every=plan.ppo_steps,
         )
         runs.append(Run(f"ppo_ncap_unshared_s{seed}", settings, "eval_return"))
+    for seed in plan.seeds:
+        # The sign-constraint ablation with gradients, where the constraint acts.
+        for mode in ("clamp", "none"):
+            settings = RunSettings(
+                controller="ncap",
+                algo="ppo",
+                n_links=6,
+                steps=plan.ppo_steps,
+                seed=seed,
+                out=runs_dir / f"ppo_ncap_{mode}_s{seed}",
+                controller_settings={"sign_mode": mode},
+                ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
+                checkpoint_every=plan.ppo_steps,
+            )
+            runs.append(Run(f"ppo_ncap_{mode}_s{seed}", settings, "eval_return"))
     return runs
 
 
@@ -213,6 +228,8 @@ def plot_curves(runs: list[Run], path: Path, names: list[str], title: str) -> No
         "es_ncap_clamp": "tab:green",
         "es_ncap_none": "tab:gray",
         "ppo_ncap_unshared": "tab:brown",
+        "ppo_ncap_clamp": "tab:green",
+        "ppo_ncap_none": "tab:gray",
     }
     for run in runs:
         group = run.name.rsplit("_s", 1)[0]
@@ -314,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         args.out / "curves_ablation.png",
         ["es_ncap", "es_ncap_clamp", "es_ncap_none"],
         "ES: NCAP sign constraint ablation",
+    )
+    plot_curves(
+        runs,
+        args.out / "curves_ablation_ppo.png",
+        ["ppo_ncap", "ppo_ncap_clamp", "ppo_ncap_none"],
+        "PPO: NCAP sign constraint ablation",
     )
     payload = {
         "plan": {
