@@ -35,6 +35,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     es.add_argument("--lr", type=float, default=ESConfig.learning_rate)
     es.add_argument("--episodes", type=int, default=ESConfig.episodes, help="per member")
     es.add_argument("--ray-workers", type=int, default=0, help="evaluate on Ray (0: no Ray)")
+    es.add_argument("--ray-address", default=None, help="existing Ray cluster (default: local)")
     ppo = parser.add_argument_group("PPO")
     ppo.add_argument("--n-envs", type=int, default=8)
     ppo.add_argument("--n-steps", type=int, default=512)
@@ -69,6 +70,7 @@ def settings_from_args(args: argparse.Namespace) -> RunSettings:
         },
         checkpoint_every=args.checkpoint_every,
         ray_workers=args.ray_workers,
+        ray_address=args.ray_address,
         device=args.device,
     )
 

@@ -52,6 +52,7 @@ class RunSettings:
         ppo: PPO keyword settings (algo "ppo").
         checkpoint_every: env steps between checkpoints.
         ray_workers: evaluate ES populations on this many Ray workers (0: no Ray).
+        ray_address: address of a running Ray cluster, or None for a local one.
         device: torch device.
     """
 
@@ -66,6 +67,7 @@ class RunSettings:
     ppo: dict[str, Any] | None = None
     checkpoint_every: int = 50_000
     ray_workers: int = 0
+    ray_address: str | None = None
     device: str = "cpu"
 
     def to_json(self) -> dict[str, Any]:
@@ -115,7 +117,9 @@ def train_es(
     out = settings.out
     config = settings.es or ESConfig()
     controller = _build_controller(settings)
-    evaluator = RayEvaluator(settings.ray_workers) if settings.ray_workers > 0 else None
+    evaluator = None
+    if settings.ray_workers > 0:
+        evaluator = RayEvaluator(settings.ray_workers, settings.ray_address)
     es = EvolutionStrategies(
         controller, settings.n_links, config, settings.seed, settings.device, evaluator
     )
