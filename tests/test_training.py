@@ -189,3 +189,19 @@ def test_ppo_mlp_actor_is_sb3_default_shape():
     assert mlp.n_params() == 73_477
     last = mlp.net[-2]
     assert float(last.bias.detach().abs().sum()) == 0.0
+
+
+def test_example_training_script_runs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "train_ncap_ppo.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--steps", "512"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "before:" in result.stdout and "after:" in result.stdout
