@@ -77,6 +77,11 @@ class NCAP(Controller):
             segment and side (6 * n_joints).
         sign_mode: how weight signs are kept (:class:`SignMode`).
         init_magnitude: |w| of every weight at initialisation.
+        init: "constant" (every weight at +-init_magnitude, the circuit's
+            designed wave) or "random" (raw parameters drawn from
+            N(0, init_magnitude^2), the same draw for every sign mode, so that
+            sign constraints can be compared away from the designed start).
+        seed: seed of the random initialisation.
     """
 
     kind = "ncap"
@@ -90,6 +95,8 @@ class NCAP(Controller):
         shared: bool = True,
         sign_mode: SignMode | str = SignMode.MAGNITUDE,
         init_magnitude: float = 1.0,
+        init: str = "constant",
+        seed: int = 0,
     ) -> None:
         super().__init__(n_joints)
         if n_joints < 1:
@@ -102,6 +109,11 @@ class NCAP(Controller):
         self.shared = bool(shared)
         self.sign_mode = SignMode(sign_mode)
         self.init_magnitude = float(init_magnitude)
+        if init not in ("constant", "random"):
+            raise ValueError(f"init must be 'constant' or 'random', got {init!r}")
+        self.init = init
+        self.seed = int(seed)
+        generator = torch.Generator().manual_seed(self.seed)
 
         # Parameter shapes: shared (1,); unshared per side (2 = dorsal, ventral)
         # and per joint. The oscillator drives only the head; proprioception
@@ -113,9 +125,12 @@ class NCAP(Controller):
             "contra": (1,) if shared else (2, n_joints),
         }
         for name, shape in shapes.items():
-            theta = torch.full(shape, CONNECTION_SIGNS[name] * self.init_magnitude)
-            if self.sign_mode is SignMode.MAGNITUDE:
-                theta = theta.abs()
+            if init == "random":
+                theta = torch.randn(shape, generator=generator) * self.init_magnitude
+            else:
+                theta = torch.full(shape, CONNECTION_SIGNS[name] * self.init_magnitude)
+                if self.sign_mode is SignMode.MAGNITUDE:
+                    theta = theta.abs()
             self.register_parameter(f"theta_{name}", nn.Parameter(theta))
 
     # -- weights -------------------------------------------------------------
@@ -232,4 +247,6 @@ class NCAP(Controller):
             "shared": self.shared,
             "sign_mode": self.sign_mode.value,
             "init_magnitude": self.init_magnitude,
+            "init": self.init,
+            "seed": self.seed,
         }

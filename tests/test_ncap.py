@@ -158,3 +158,21 @@ def test_untrained_mlp_and_zero_policy_do_not_swim():
     for _ in range(200):
         total += sim.step(torch.zeros(2, 5)).reward
     assert np.allclose(total.numpy(), 0.0)
+
+
+def test_random_initialisation_shares_one_draw_across_sign_modes():
+    clamp = NCAP(5, sign_mode="clamp", init="random", seed=3)
+    free = NCAP(5, sign_mode="none", init="random", seed=3)
+    magnitude = NCAP(5, sign_mode="magnitude", init="random", seed=3)
+    for name in ("osc", "prop", "ipsi", "contra"):
+        theta = getattr(free, f"theta_{name}")
+        torch.testing.assert_close(getattr(clamp, f"theta_{name}"), theta)
+        # Each mode maps the same raw draw through its own constraint.
+        sign = 1.0 if name != "contra" else -1.0
+        torch.testing.assert_close(free.weight(name), theta)
+        torch.testing.assert_close(magnitude.weight(name), sign * theta.abs())
+        clamped = theta.clamp(min=0) if sign > 0 else theta.clamp(max=0)
+        torch.testing.assert_close(clamp.weight(name), clamped)
+    assert not torch.equal(NCAP(5, init="random", seed=4).theta_prop, free.theta_prop)
+    with pytest.raises(ValueError, match="init must be"):
+        NCAP(5, init="xavier")

@@ -139,20 +139,35 @@ def plan_runs(plan: StudyPlan, runs_dir: Path) -> list[Run]:
         )
         runs.append(Run(f"ppo_ncap_unshared_s{seed}", settings, "eval_return"))
     for seed in plan.seeds:
-        # The sign-constraint ablation with gradients, where the constraint acts.
-        for mode in ("clamp", "none"):
+        # The sign constraints away from the designed start: every mode starts
+        # from the same random raw parameters, which the mode then constrains.
+        for mode in ("magnitude", "clamp", "none"):
             settings = RunSettings(
                 controller="ncap",
-                algo="ppo",
+                algo="es",
                 n_links=6,
-                steps=plan.ppo_steps,
+                steps=plan.ablation_steps,
                 seed=seed,
-                out=runs_dir / f"ppo_ncap_{mode}_s{seed}",
-                controller_settings={"sign_mode": mode},
-                ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
-                checkpoint_every=plan.ppo_steps,
+                out=runs_dir / f"es_ncap_rand_{mode}_s{seed}",
+                es=plan.es,
+                controller_settings={"sign_mode": mode, "init": "random", "seed": seed},
+                checkpoint_every=plan.ablation_steps,
             )
-            runs.append(Run(f"ppo_ncap_{mode}_s{seed}", settings, "eval_return"))
+            runs.append(Run(f"es_ncap_rand_{mode}_s{seed}", settings, "center_return"))
+    for mode in ("magnitude", "clamp", "none"):
+        seed = plan.seeds[0]
+        settings = RunSettings(
+            controller="ncap",
+            algo="ppo",
+            n_links=6,
+            steps=plan.ppo_steps,
+            seed=seed,
+            out=runs_dir / f"ppo_ncap_rand_{mode}_s{seed}",
+            controller_settings={"sign_mode": mode, "init": "random", "seed": seed},
+            ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
+            checkpoint_every=plan.ppo_steps,
+        )
+        runs.append(Run(f"ppo_ncap_rand_{mode}_s{seed}", settings, "eval_return"))
     return runs
 
 
@@ -228,8 +243,12 @@ def plot_curves(runs: list[Run], path: Path, names: list[str], title: str) -> No
         "es_ncap_clamp": "tab:green",
         "es_ncap_none": "tab:gray",
         "ppo_ncap_unshared": "tab:brown",
-        "ppo_ncap_clamp": "tab:green",
-        "ppo_ncap_none": "tab:gray",
+        "es_ncap_rand_magnitude": "tab:red",
+        "es_ncap_rand_clamp": "tab:green",
+        "es_ncap_rand_none": "tab:gray",
+        "ppo_ncap_rand_magnitude": "tab:red",
+        "ppo_ncap_rand_clamp": "tab:green",
+        "ppo_ncap_rand_none": "tab:gray",
     }
     for run in runs:
         group = run.name.rsplit("_s", 1)[0]
@@ -334,9 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     plot_curves(
         runs,
-        args.out / "curves_ablation_ppo.png",
-        ["ppo_ncap", "ppo_ncap_clamp", "ppo_ncap_none"],
-        "PPO: NCAP sign constraint ablation",
+        args.out / "curves_ablation_random_es.png",
+        ["es_ncap_rand_magnitude", "es_ncap_rand_clamp", "es_ncap_rand_none"],
+        "ES from random weights: sign constraint ablation",
+    )
+    plot_curves(
+        runs,
+        args.out / "curves_ablation_random_ppo.png",
+        ["ppo_ncap_rand_magnitude", "ppo_ncap_rand_clamp", "ppo_ncap_rand_none"],
+        "PPO from random weights: sign constraint ablation",
     )
     payload = {
         "plan": {
