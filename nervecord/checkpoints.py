@@ -203,7 +203,8 @@ def load_checkpoint(
     if expected_joints is not None and n_joints != expected_joints:
         raise ValueError(
             f"checkpoint {path} was trained for {n_joints + 1} links ({n_joints} joints), "
-            f"not {expected_joints + 1} links"
+            f"not {expected_joints + 1} links (a shared-weight NCAP runs on other bodies "
+            "with `nervecord eval --transfer`)"
         )
 
     try:

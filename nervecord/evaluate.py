@@ -61,6 +61,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--controller", choices=sorted(CONTROLLERS), default="ncap")
     parser.add_argument("--checkpoint", type=Path, help="checkpoint folder or run folder")
     parser.add_argument("--links", type=int, default=None, help="swimmer links (default 6)")
+    parser.add_argument(
+        "--transfer",
+        action="store_true",
+        help="run a shared-weight NCAP checkpoint unchanged on a body of --links links",
+    )
     parser.add_argument("--episodes", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
@@ -70,7 +75,13 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.checkpoint is not None:
         joints = None if args.links is None else args.links - 1
-        controller = load_checkpoint(args.checkpoint, expected_joints=joints).controller
+        if args.transfer:
+            if joints is None:
+                raise ValueError("--transfer needs --links, the body to run the weights on")
+            controller = load_checkpoint(args.checkpoint, expected_kind="ncap").controller
+            controller = controller.with_joints(joints)
+        else:
+            controller = load_checkpoint(args.checkpoint, expected_joints=joints).controller
         kind, n_links = controller.kind, controller.n_joints + 1
     else:
         kind, n_links = args.controller, args.links or 6

@@ -68,3 +68,16 @@ def test_console_script_declared_and_installed():
 def test_layer_folders_import_as_namespace(module):
     imported = __import__(f"nervecord.{module}", fromlist=["_"])
     assert Path(imported.__file__).parent == ROOT / module
+
+
+def test_eval_transfer_runs_shared_ncap_on_another_body(tmp_path, capsys):
+    from nervecord.checkpoints import save_checkpoint
+    from nervecord.controllers import NCAP
+
+    save_checkpoint(tmp_path / "run", NCAP(5), step=1)
+    assert main(["eval", "--checkpoint", str(tmp_path / "run"), "--links", "8"]) == 2
+    assert "trained for 6 links" in capsys.readouterr().err
+    out = tmp_path / "t.json"
+    args = ["eval", "--checkpoint", str(tmp_path / "run"), "--links", "8", "--transfer"]
+    assert main([*args, "--episodes", "1", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["links"] == 8
