@@ -81,3 +81,15 @@ def test_eval_transfer_runs_shared_ncap_on_another_body(tmp_path, capsys):
     args = ["eval", "--checkpoint", str(tmp_path / "run"), "--links", "8", "--transfer"]
     assert main([*args, "--episodes", "1", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["links"] == 8
+
+
+def test_bench_train_quick_json_keys(tmp_path):
+    out = tmp_path / "train.json"
+    args = ["bench", "train", "--populations", "4", "--generations", "1"]
+    args += ["--episode-steps", "10", "--ppo-steps", "512", "--json", str(out)]
+    assert main(args) == 0
+    results = json.loads(out.read_text())
+    row = results["es"][0]
+    assert row["population"] == 4 and row["generations_per_s"] > 0 and row["env_steps_per_s"] > 0
+    assert results["ppo"]["batched_steps_per_s"] > 0 and results["ppo"]["sync_steps_per_s"] > 0
+    assert results["ppo_batched_vs_sync"] > 0
