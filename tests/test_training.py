@@ -25,6 +25,14 @@ def test_centred_ranks_by_hand():
     )
 
 
+def test_centred_ranks_share_ties():
+    # [0, 0, 5, 0]: the zeros hold ranks 0, 1, 2 -> mean 1 -> 1/3 - 0.5; the 5 ranks 3 -> 0.5.
+    np.testing.assert_allclose(
+        centred_ranks(np.array([0.0, 0, 5, 0])), [-1 / 6, -1 / 6, 0.5, -1 / 6]
+    )
+    np.testing.assert_array_equal(centred_ranks(np.zeros(6)), np.zeros(6))  # no signal, no step
+
+
 def test_population_actions_match_each_member_alone():
     ncap = NCAP(5, shared=False)
     layout = ParamLayout.of(ncap)

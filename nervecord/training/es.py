@@ -72,10 +72,18 @@ class ESConfig:
 
 
 def centred_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks scaled to [-0.5, 0.5]; ties broken by order, robust to outliers."""
-    ranks = np.empty(len(values), dtype=np.float64)
-    ranks[np.argsort(values, kind="stable")] = np.arange(len(values))
-    return ranks / (len(values) - 1) - 0.5
+    """Ranks scaled to [-0.5, 0.5], robust to outliers; tied values share their mean rank.
+
+    Sharing ranks matters where the reward is flat (a population that does not
+    swim forward scores exactly 0): breaking ties by member order would turn
+    no information into a step along the first members' noise.
+    """
+    n = len(values)
+    ranks = np.empty(n, dtype=np.float64)
+    ranks[np.argsort(values, kind="stable")] = np.arange(n)
+    _, tie_group = np.unique(values, return_inverse=True)
+    ranks = (np.bincount(tie_group, ranks) / np.bincount(tie_group))[tie_group]
+    return ranks / (n - 1) - 0.5
 
 
 def generation_rng(seed: int, generation: int) -> np.random.Generator:
