@@ -176,3 +176,20 @@ def test_random_initialisation_shares_one_draw_across_sign_modes():
     assert not torch.equal(NCAP(5, init="random", seed=4).theta_prop, free.theta_prop)
     with pytest.raises(ValueError, match="init must be"):
         NCAP(5, init="xavier")
+
+
+# Untrained NCAP returns measured on the control suite's swimmer (REFERENCE.md, section 2).
+REFERENCE_RETURNS = {
+    4: (333, 348),
+    8: (896, 909),
+    10: (899, 915),
+    12: (903, 906),
+    14: (913, 918),
+}
+
+
+@pytest.mark.parametrize("n_links", sorted(REFERENCE_RETURNS))
+def test_untrained_ncap_follows_reference_returns_across_bodies(n_links):
+    low, high = REFERENCE_RETURNS[n_links]
+    result = evaluate(NCAP(n_links - 1), n_links, episodes=2, seed=0)["mean_return"]
+    assert 0.9 * low <= result <= 1.1 * high, (n_links, result)
