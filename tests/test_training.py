@@ -213,3 +213,34 @@ def test_example_training_script_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "before:" in result.stdout and "after:" in result.stdout
+
+
+def test_ppo_resume_restores_policy_and_optimiser(tmp_path):
+    from nervecord.training.ppo import PPORun
+
+    def settings(steps):
+        return RunSettings(
+            controller="ncap",
+            algo="ppo",
+            n_links=4,
+            steps=steps,
+            seed=0,
+            out=tmp_path,
+            ppo={"n_envs": 2, "n_steps": 128, "eval_every": 256},
+        )
+
+    train(settings(256), progress=False)
+    saved = load_checkpoint(tmp_path)
+    run = PPORun(settings(512))
+    run.restore()
+    assert run.model.num_timesteps == 256
+    for name, value in run.model.policy.state_dict().items():
+        torch.testing.assert_close(value, saved.tensors[f"policy.{name}"], rtol=0, atol=0)
+    moments = run.model.policy.optimizer.state_dict()["state"]
+    assert moments and all(float(slot["step"]) > 0 for slot in moments.values())
+    run.env.close()
+
+    train(settings(512), resume=True, progress=False)
+    assert load_checkpoint(tmp_path).state["step"] == 512
+    steps = [int(r["env_steps"]) for r in csv.DictReader(open(tmp_path / "progress.csv"))]
+    assert steps == sorted(steps) and steps[-1] == 512
