@@ -230,3 +230,15 @@ def test_max_pooling_of_place_scores():
     assert readout.place_scores(responses, labels, keep, 1, 2, "max").tolist() == [[2.0, 3.0]]
     with pytest.raises(ValueError, match="pooling"):
         readout.place_scores(responses, labels, keep, 1, 2, "median")
+
+
+def test_ensemble_members_differ_only_with_their_own_spike_trains():
+    pixels = torch.rand(10, 784, generator=torch.Generator().manual_seed(0))
+    ids = torch.arange(10)
+    with pytest.raises(ValueError, match="identical networks; use input_code='poisson'"):
+        vpr.EnsembleConfig(members=2)
+    config = vpr.EnsembleConfig(
+        members=2, input_code=vpr.InputCode.POISSON, places_per_module=5, epochs=1
+    )
+    params = vpr.fit(config, pixels, ids)
+    assert not torch.equal(params.weights[0], params.weights[1])

@@ -141,6 +141,12 @@ class EnsembleConfig:
                 f"({self.image_side}), got {self.view_shifts}"
             )
         unsupervised = self.learning is LearningRule.UNSUPERVISED
+        if not unsupervised and self.input_code is InputCode.REGULAR and self.members > 1:
+            raise ValueError(
+                f"members={self.members} with the deterministic regular input code would train "
+                "identical networks; use input_code='poisson' so that each member learns from "
+                "its own spike trains, or members=1"
+            )
         if unsupervised and self.n_excitatory < self.places_per_module:
             raise ValueError(
                 f"n_excitatory ({self.n_excitatory}) must be at least places_per_module "

@@ -96,6 +96,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     model.add_argument("--members", type=int, default=defaults.members, help="ensemble size")
     model.add_argument(
+        "--input-code",
+        choices=[c.value for c in vpr.InputCode],
+        default=defaults.input_code.value,
+        help="teacher learning: input spike code (poisson gives ensemble members their own)",
+    )
+    model.add_argument(
         "--epochs", type=int, default=defaults.epochs, help="passes over the reference images"
     )
     model.add_argument(
@@ -124,6 +130,7 @@ def _config(args: argparse.Namespace) -> vpr.EnsembleConfig:
     return vpr.EnsembleConfig(
         learning=vpr.LearningRule(args.learning),
         members=args.members,
+        input_code=vpr.InputCode(args.input_code),
         epochs=args.epochs,
         n_excitatory=args.neurons,
         view_shifts=tuple(args.view_shifts),
