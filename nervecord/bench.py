@@ -151,9 +151,6 @@ def bench_sim(
     }
 
 
-BENCHES = ("sim", "train")
-
-
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="bench", required=True, metavar="BENCH")
     sim = sub.add_parser("sim", help="env steps per second: batched vs SyncVectorEnv vs physics")

@@ -1,0 +1,1 @@
+"""Training nervecord controllers: batched evolution strategies, PPO, runs and the NCAP study."""
