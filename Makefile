@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# colcon in a venv of its own: colcon-core needs setuptools < 80.
+COLCON_VENV := .venv-colcon
+COLCON := $(COLCON_VENV)/bin/colcon
 APT_PACKAGES := libegl1 libgl1-mesa-dri libosmesa6 libglib2.0-0
 export MUJOCO_GL ?= egl
 export PYOPENGL_PLATFORM ?= egl
@@ -16,8 +19,8 @@ export ROS_AUTOMATIC_DISCOVERY_RANGE := LOCALHOST
 demo: venv
 	$(BIN)/nervecord demo --out runs/demo
 
-test: venv
-	$(BIN)/python -m pytest -q tests
+test: venv $(COLCON)
+	NERVECORD_COLCON=$(COLCON) $(BIN)/python -m pytest -q tests
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -45,5 +48,9 @@ $(STAMP): setup.py setup.cfg constraints.txt
 	$(BIN)/python -c "import torch, mujoco, gymnasium, rclpy, nervecord.envs"
 	touch $(STAMP)
 
+$(COLCON):
+	$(PYTHON) -m venv $(COLCON_VENV)
+	$(COLCON_VENV)/bin/python -m pip install -q colcon-common-extensions "setuptools<80"
+
 clean:
-	rm -rf $(VENV) build install log *.egg-info
+	rm -rf $(VENV) $(COLCON_VENV) build install log *.egg-info
