@@ -83,91 +83,74 @@ class Run:
         return json.loads((latest / "state.json").read_text())["step"] >= self.settings.steps
 
 
+def _run(
+    plan: StudyPlan,
+    runs_dir: Path,
+    name: str,
+    algo: str,
+    controller: str,
+    seed: int,
+    steps: int | None = None,
+    controller_settings: dict[str, Any] | None = None,
+) -> Run:
+    """One training run of the study, named ``{name}_s{seed}``."""
+    steps = steps or (plan.ppo_steps if algo == "ppo" else plan.ablation_steps)
+    settings = RunSettings(
+        controller=controller,
+        algo=algo,
+        n_links=6,
+        steps=steps,
+        seed=seed,
+        out=runs_dir / f"{name}_s{seed}",
+        controller_settings=controller_settings,
+        es=plan.es if algo == "es" else None,
+        ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes}
+        if algo == "ppo"
+        else None,
+        checkpoint_every=steps,
+    )
+    return Run(f"{name}_s{seed}", settings, "eval_return" if algo == "ppo" else "center_return")
+
+
 def plan_runs(plan: StudyPlan, runs_dir: Path) -> list[Run]:
+    """Every run of the study, core comparisons first, extra analyses after."""
     runs = []
     for seed in plan.seeds:
-        for controller in ("ncap", "mlp"):
-            settings = RunSettings(
-                controller=controller,
-                algo="ppo",
-                n_links=6,
-                steps=plan.ppo_steps,
-                seed=seed,
-                out=runs_dir / f"ppo_{controller}_s{seed}",
-                controller_settings=dict(SB3_MLP_SETTINGS) if controller == "mlp" else None,
-                ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
-                checkpoint_every=plan.ppo_steps,
-            )
-            runs.append(Run(f"ppo_{controller}_s{seed}", settings, "eval_return"))
-        for controller, steps in (("ncap", plan.es_long_steps), ("mlp", plan.es_steps)):
-            settings = RunSettings(
-                controller=controller,
-                algo="es",
-                n_links=6,
-                steps=steps,
-                seed=seed,
-                out=runs_dir / f"es_{controller}_s{seed}",
-                es=plan.es,
-                checkpoint_every=steps,
-            )
-            runs.append(Run(f"es_{controller}_s{seed}", settings, "center_return"))
+        runs.append(_run(plan, runs_dir, "ppo_ncap", "ppo", "ncap", seed))
+        runs.append(
+            _run(plan, runs_dir, "ppo_mlp", "ppo", "mlp", seed, None, dict(SB3_MLP_SETTINGS))
+        )
+        runs.append(_run(plan, runs_dir, "es_ncap", "es", "ncap", seed, plan.es_long_steps))
+        runs.append(_run(plan, runs_dir, "es_mlp", "es", "mlp", seed, plan.es_steps))
         for mode in ("clamp", "none"):
-            settings = RunSettings(
-                controller="ncap",
-                algo="es",
-                n_links=6,
-                steps=plan.ablation_steps,
-                seed=seed,
-                out=runs_dir / f"es_ncap_{mode}_s{seed}",
-                es=plan.es,
-                controller_settings={"sign_mode": mode},
-                checkpoint_every=plan.ablation_steps,
+            runs.append(
+                _run(
+                    plan,
+                    runs_dir,
+                    f"es_ncap_{mode}",
+                    "es",
+                    "ncap",
+                    seed,
+                    None,
+                    {"sign_mode": mode},
+                )
             )
-            runs.append(Run(f"es_ncap_{mode}_s{seed}", settings, "center_return"))
     for seed in plan.seeds:
         # Where NCAP levels off: one weight per segment and side (30 at 6 links).
-        settings = RunSettings(
-            controller="ncap",
-            algo="ppo",
-            n_links=6,
-            steps=plan.ppo_steps,
-            seed=seed,
-            out=runs_dir / f"ppo_ncap_unshared_s{seed}",
-            controller_settings={"shared": False},
-            ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
-            checkpoint_every=plan.ppo_steps,
+        runs.append(
+            _run(plan, runs_dir, "ppo_ncap_unshared", "ppo", "ncap", seed, None, {"shared": False})
         )
-        runs.append(Run(f"ppo_ncap_unshared_s{seed}", settings, "eval_return"))
-    for seed in plan.seeds:
-        # The sign constraints away from the designed start: every mode starts
-        # from the same random raw parameters, which the mode then constrains.
+    # The sign constraints away from the designed start: every mode starts from
+    # the same random raw parameters, which the mode then constrains.
+    random_starts = [("es", seed) for seed in plan.seeds] + [("ppo", plan.seeds[0])]
+    for algo, seed in random_starts:
         for mode in ("magnitude", "clamp", "none"):
-            settings = RunSettings(
-                controller="ncap",
-                algo="es",
-                n_links=6,
-                steps=plan.ablation_steps,
-                seed=seed,
-                out=runs_dir / f"es_ncap_rand_{mode}_s{seed}",
-                es=plan.es,
-                controller_settings={"sign_mode": mode, "init": "random", "seed": seed},
-                checkpoint_every=plan.ablation_steps,
+            settings = {"sign_mode": mode, "init": "random", "seed": seed}
+            runs.append(
+                _run(
+                    plan, runs_dir, f"{algo}_ncap_rand_{mode}", algo, "ncap", seed, None, settings
+                )
             )
-            runs.append(Run(f"es_ncap_rand_{mode}_s{seed}", settings, "center_return"))
-    for mode in ("magnitude", "clamp", "none"):
-        seed = plan.seeds[0]
-        settings = RunSettings(
-            controller="ncap",
-            algo="ppo",
-            n_links=6,
-            steps=plan.ppo_steps,
-            seed=seed,
-            out=runs_dir / f"ppo_ncap_rand_{mode}_s{seed}",
-            controller_settings={"sign_mode": mode, "init": "random", "seed": seed},
-            ppo={"eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes},
-            checkpoint_every=plan.ppo_steps,
-        )
-        runs.append(Run(f"ppo_ncap_rand_{mode}_s{seed}", settings, "eval_return"))
     return runs
 
 
