@@ -288,22 +288,24 @@ class BatchedSwimmer:
         self._episode_step += 1
 
         reward, speed = self.task.reward(self.physics.sensordata)
+        reward_t = self._to_torch(reward.astype(np.float32))
         truncated = self._episode_step >= self.task.episode_steps
-        observation = self._observation()
+        observation = self._to_torch(self._observation())
         info = {
             "forward_speed": self._to_torch(speed.astype(np.float32)),
-            "reward_forward": self._to_torch(reward.astype(np.float32)),
+            "reward_forward": reward_t,
             "episode_step": self._to_torch(self._episode_step.copy()),
         }
         if self.autoreset:
-            info["final_observation"] = self._to_torch(observation)
+            # Until a world finishes, its final and next observations coincide.
+            info["final_observation"] = observation
             done = np.flatnonzero(truncated)
             if done.size:
                 self._reset_worlds(done)
-                observation = self._observation()
+                observation = self._to_torch(self._observation())
         return BatchStep(
-            observation=self._to_torch(observation),
-            reward=self._to_torch(reward.astype(np.float32)),
+            observation=observation,
+            reward=reward_t,
             terminated=torch.zeros(self.num_worlds, dtype=torch.bool, device=self.device),
             truncated=self._to_torch(truncated),
             info=info,

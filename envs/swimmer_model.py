@@ -21,6 +21,7 @@ sensor                    size   meaning
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mujoco
@@ -247,14 +248,18 @@ def build_model(n_links: int) -> mujoco.MjModel:
     return build_spec(n_links).compile()
 
 
+@functools.cache
 def body_velocity_indices(n_links: int) -> np.ndarray:
-    """Indices into ``sensordata`` of each link's (vx, vy, wz), head first.
+    """Indices into ``sensordata`` of each link's (vx, vy, wz), head first (read-only).
 
     Each link contributes a velocimeter (vx, vy, vz) followed by a gyro
-    (wx, wy, wz); the planar swimmer moves in x, y and turns about z.
+    (wx, wy, wz); the planar swimmer moves in x, y and turns about z. Cached:
+    observations read them at every control step.
     """
     base = 6 * np.arange(n_links)[:, None]
-    return (base + np.array([0, 1, 5])[None, :]).reshape(-1)
+    indices = (base + np.array([0, 1, 5])[None, :]).reshape(-1)
+    indices.flags.writeable = False
+    return indices
 
 
 HEAD_VELOCITY_Y = 1  # sensordata index of the head velocimeter's y component

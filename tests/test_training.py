@@ -38,7 +38,7 @@ def test_population_actions_match_each_member_alone():
     layout = ParamLayout.of(ncap)
     members = torch.rand(3, layout.dim) * 2
     observation = torch.randn(6, 24)  # 2 worlds per member
-    actions = population_actions(ncap, layout, members, observation)
+    actions = population_actions(ncap, layout.unflatten(members), observation)
     for m in range(3):
         alone = layout.load_into(NCAP(5, shared=False), members[m])
         torch.testing.assert_close(

@@ -64,23 +64,23 @@ class ParamLayout:
 
 
 def population_actions(
-    controller: Controller, layout: ParamLayout, members: torch.Tensor, observation: torch.Tensor
+    controller: Controller, params: dict[str, torch.Tensor], observation: torch.Tensor
 ) -> torch.Tensor:
     """Actions of every member on its own worlds.
 
     Args:
         controller: the shared architecture (its own parameters are unused).
-        layout: the flat parameter layout of ``controller``.
-        members: (P, D) parameters, one row per member.
+        params: each parameter stacked over the P members, ``{name: (P, *shape)}``
+            (``ParamLayout.unflatten`` of the (P, D) member vectors, made once
+            per rollout).
         observation: (P * E, obs_dim) observations, member-major (worlds
             ``m * E .. m * E + E - 1`` belong to member ``m``).
 
     Returns:
         (P * E, n_joints) actions.
     """
-    population = members.shape[0]
+    population = next(iter(params.values())).shape[0]
     per_member = observation.reshape(population, -1, observation.shape[-1])
-    params = layout.unflatten(members)
 
     def one_member(member_params: dict[str, torch.Tensor], obs: torch.Tensor) -> torch.Tensor:
         return functional_call(controller, member_params, (obs,))
@@ -136,11 +136,11 @@ def evaluate_members(
             episode_steps=episode_steps,
         )
     controller = controller.to(sim.device)
-    members = members.to(sim.device, torch.float32)
+    params = layout.unflatten(members.to(sim.device, torch.float32))
     observation = sim.reset(seed=seed)
     returns = torch.zeros(sim.num_worlds, dtype=torch.float64, device=sim.device)
     for _ in range(sim.task.episode_steps):
-        actions = population_actions(controller, layout, members, observation)
+        actions = population_actions(controller, params, observation)
         result = sim.step(actions)
         observation = result.observation
         returns += result.reward

@@ -217,6 +217,7 @@ class _TrainingCallback(BaseCallback):
     def _on_training_start(self) -> None:
         self.start_steps = self.num_timesteps
         self.bar.update(min(self.num_timesteps, self.total))
+        # A fresh run logs its starting return; a resumed one already logged it.
         self.next_eval = self.num_timesteps + (0 if self.num_timesteps == 0 else 1)
         self.next_checkpoint = self.num_timesteps + self.run.settings.checkpoint_every
 
